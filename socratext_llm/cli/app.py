@@ -1,0 +1,104 @@
+"""Entry point: thin commands that call one library function each."""
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from tqdm import tqdm
+
+from ..errors import SocratextError
+from ..export import FORMATS
+from ..ocr import ocr_engines
+from ..pipeline import OcrOptions, ocr_document
+from ..settings import load_settings
+from .batch import report, run_batch
+
+app = typer.Typer(name="socratext", help="French administrative documents into schema-valid JSON.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+bench_app = typer.Typer(help="Benchmarks on the real datasets; figures go to eval/results/.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
+
+
+def output_path(output: Path | None, source: Path, extension: str, many: bool) -> Path | None:
+    """Where one input's result goes: stdout (None), the given file, or a file inside the given folder."""
+    if output is None:
+        return None
+    if many or output.is_dir():
+        output.mkdir(parents=True, exist_ok=True)
+        return output / (source.stem + extension)
+    return output
+
+
+@app.command()
+def ocr(
+    files: Annotated[list[Path], typer.Argument(help="PDF or image files.")],
+    engine: Annotated[Optional[str], typer.Option(help="OCR engine for scanned pages (see `socratext engines`).")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = "json",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output file, or folder for several inputs.")] = None,
+    password: Annotated[Optional[str], typer.Option(help="Password of encrypted PDFs.")] = None,
+    force_ocr: Annotated[bool, typer.Option(help="OCR every page, even those with a text layer.")] = False,
+) -> None:
+    """Read documents into the document model (JSON), text, Markdown or ALTO XML."""
+    settings = load_settings()
+    options = OcrOptions(engine=engine, password=password, force_ocr=force_ocr)
+    if engine is not None:
+        _check_engine(engine)
+    render, extension = FORMATS[OutputFormat(format).value]
+    many = len(files) > 1
+    progress = tqdm(total=None, unit="page", disable=None, file=sys.stderr, leave=False)
+
+    def one(path: Path) -> None:
+        progress.set_description(path.name)
+        document = ocr_document(path, options, settings, on_page=lambda done, total: progress.update(1))
+        text = render(document)
+        target = output_path(output, path, extension, many)
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+
+    outcome = run_batch(files, one)
+    progress.close()
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def engines() -> None:
+    """List the OCR engines this installation knows."""
+    for name in ocr_engines.names():
+        print(name)
+
+
+def _check_engine(name: str) -> None:
+    try:
+        ocr_engines.get(name)
+    except SocratextError as error:
+        report(error)
+        raise typer.Exit(error.exit_code) from None
+
+
+@bench_app.command("ocr")
+def bench_ocr(
+    suite: Annotated[list[str], typer.Option("--suite", help="tapuscorpus, funsd, speed (repeatable; default all).")] = [],
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Documents per dataset (default all).")] = None,
+    engines: Annotated[list[str], typer.Option("--engine", help="Raw engines to compare (default rapidocr, tesseract).")] = [],
+) -> None:
+    """OCR quality and speed: raw engines and the default pipeline side by side."""
+    from ..bench.ocr import run_ocr_benchmark
+
+    settings = load_settings(datasets_dir=data_dir)
+    try:
+        run_ocr_benchmark(settings, suites=suite or None, limit=limit, engines=engines or None)
+    except SocratextError as error:
+        report(error)
+        raise typer.Exit(error.exit_code) from None
+
+
+def main() -> None:
+    app()

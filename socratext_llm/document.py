@@ -1,0 +1,132 @@
+"""The document model every stage takes and returns.
+
+Document → Page → Block → Line → Word. Boxes are in page pixels (for a PDF
+text layer: pixels at the page's nominal dpi) and also normalised to 0–1000
+as LayoutLM expects, so downstream models need no page size.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class BBox(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.width) * max(0.0, self.height)
+
+    def union(self, other: BBox) -> BBox:
+        return BBox(x0=min(self.x0, other.x0), y0=min(self.y0, other.y0),
+                    x1=max(self.x1, other.x1), y1=max(self.y1, other.y1))
+
+    def iou(self, other: BBox) -> float:
+        ix = max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
+        iy = max(0.0, min(self.y1, other.y1) - max(self.y0, other.y0))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def normalised(self, page_width: float, page_height: float) -> BBox:
+        """0–1000 integer grid, as LayoutLM-style models take."""
+        def scale(value: float, size: float) -> float:
+            return float(min(1000, max(0, round(1000 * value / size))))
+        return BBox(x0=scale(self.x0, page_width), y0=scale(self.y0, page_height),
+                    x1=scale(self.x1, page_width), y1=scale(self.y1, page_height))
+
+    @classmethod
+    def enclosing(cls, boxes: list[BBox]) -> BBox:
+        return BBox(x0=min(b.x0 for b in boxes), y0=min(b.y0 for b in boxes),
+                    x1=max(b.x1 for b in boxes), y1=max(b.y1 for b in boxes))
+
+
+class Word(BaseModel):
+    text: str
+    bbox: BBox
+    bbox_norm: BBox
+    confidence: float = Field(ge=0.0, le=1.0)
+    order: int = 0
+
+
+class Line(BaseModel):
+    text: str
+    bbox: BBox
+    bbox_norm: BBox
+    confidence: float = Field(ge=0.0, le=1.0)
+    order: int = 0
+    words: list[Word] = Field(default_factory=list)
+
+
+BlockKind = Literal["text", "heading"]
+
+
+class Block(BaseModel):
+    kind: BlockKind = "text"
+    heading_level: int | None = Field(None, ge=1, le=6)
+    bbox: BBox
+    bbox_norm: BBox
+    order: int = 0
+    lines: list[Line] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+class Page(BaseModel):
+    index: int = Field(ge=0, description="0-based position in the document.")
+    width_pt: float
+    height_pt: float
+    width_px: int
+    height_px: int
+    dpi: float
+    rotation: int = Field(0, description="Rotation applied to make the page upright (0, 90, 180, 270).")
+    skew_angle: float = Field(0.0, description="Deskew angle applied, in degrees.")
+    text_source: str = Field(description="'text-layer' or 'ocr:<engine>'.")
+    blocks: list[Block] = Field(default_factory=list)
+
+    @property
+    def lines(self) -> list[Line]:
+        return [line for block in self.blocks for line in block.lines]
+
+    @property
+    def words(self) -> list[Word]:
+        return [word for line in self.lines for word in line.words]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+class SourceInfo(BaseModel):
+    filename: str
+    media_type: str
+    sha256: str
+    page_count: int
+
+
+class Document(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    source: SourceInfo
+    pages: list[Page] = Field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\f".join(page.text for page in self.pages)

@@ -1,0 +1,103 @@
+"""User-facing errors: one small tree, each class with its exit code and HTTP status.
+
+The CLI and the API each map these once; nothing branches on message text.
+"""
+from __future__ import annotations
+
+
+class SocratextError(Exception):
+    """Base of every error a user can act on."""
+
+    exit_code = 1
+    http_status = 500
+    code = "error"
+    retryable = False
+    hint = ""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def one_line(self) -> str:
+        """The message and what to do, on one line, as the CLI prints it."""
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class InputError(SocratextError):
+    """Something is wrong with the document given to us."""
+
+    exit_code = 3
+    http_status = 400
+    code = "bad_input"
+
+
+class MissingInputError(InputError):
+    exit_code = 4
+    http_status = 404
+    code = "missing_input"
+    hint = "check the path"
+
+
+class UnsupportedInputError(InputError):
+    exit_code = 5
+    http_status = 415
+    code = "unsupported_type"
+    hint = "give a PDF, PNG, JPEG, TIFF or WebP file"
+
+
+class CorruptInputError(InputError):
+    exit_code = 6
+    http_status = 422
+    code = "corrupt_input"
+    hint = "the file is damaged or truncated; export or scan it again"
+
+
+class EncryptedInputError(InputError):
+    exit_code = 7
+    http_status = 422
+    code = "encrypted_pdf"
+    hint = "give its password with --password, or decrypt it: qpdf --decrypt --password=PW in.pdf out.pdf"
+
+
+class EmptyInputError(InputError):
+    exit_code = 8
+    http_status = 422
+    code = "empty_document"
+    hint = "the document has no page to read"
+
+
+class InputTooLargeError(InputError):
+    exit_code = 9
+    http_status = 413
+    code = "too_large"
+    hint = "split or downscale the document, or raise the SOCRATEXT_MAX_* limit if you trust it"
+
+
+class EngineError(SocratextError):
+    """An engine failed or cannot run here."""
+
+    exit_code = 10
+    http_status = 500
+    code = "engine_error"
+
+
+class EngineUnavailableError(EngineError):
+    exit_code = 11
+    http_status = 503
+    code = "engine_unavailable"
+    retryable = True
+
+
+class UnknownEngineError(EngineError):
+    exit_code = 12
+    http_status = 400
+    code = "unknown_engine"
+
+
+class DatasetError(SocratextError):
+    exit_code = 13
+    http_status = 404
+    code = "dataset_missing"
+    hint = "point SOCRATEXT_DATASETS_DIR (or --data-dir) at the datasets folder"

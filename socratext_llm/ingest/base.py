@@ -1,0 +1,65 @@
+"""What every input backend hands to the pipeline."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+
+@dataclass
+class TextSpanWord:
+    """A word of an embedded PDF text layer, in PDF points."""
+
+    text: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass
+class TextLayerLine:
+    words: list[TextSpanWord]
+    font_size: float
+    bold: bool
+
+
+@dataclass
+class TextLayerBlock:
+    lines: list[TextLayerLine]
+
+
+@dataclass
+class PageInput:
+    """One page as ingested: either a usable text layer, or an image to OCR."""
+
+    index: int
+    width_pt: float
+    height_pt: float
+    dpi: float
+    text_layer: list[TextLayerBlock] | None = None
+    render: Callable[[], Image.Image] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class SourceFile(ABC):
+    """An opened input document."""
+
+    media_type: str
+    path: Path
+
+    @property
+    @abstractmethod
+    def page_count(self) -> int: ...
+
+    @abstractmethod
+    def iter_pages(self) -> Iterator[PageInput]: ...
+
+    def close(self) -> None:
+        """Release file handles; backends that hold none keep this no-op."""
+
+    def __enter__(self) -> SourceFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,77 @@
+"""Image backend (Pillow): PNG, JPEG, WebP and multi-page TIFF."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..errors import CorruptInputError, InputTooLargeError
+from ..settings import Settings
+from .base import PageInput, SourceFile
+
+DEFAULT_DPI = 300.0
+PLAUSIBLE_DPI = (100.0, 1200.0)
+
+
+def declared_dpi(image: Image.Image) -> float:
+    """The resolution the file declares, or 300 when it declares none or nonsense (72 dpi photos)."""
+    dpi = image.info.get("dpi")
+    if dpi:
+        value = float(dpi[0])
+        if PLAUSIBLE_DPI[0] <= value <= PLAUSIBLE_DPI[1]:
+            return value
+    return DEFAULT_DPI
+
+
+class ImageSource(SourceFile):
+    def __init__(self, path: Path, media_type: str, settings: Settings):
+        self.path = path
+        self.media_type = media_type
+        self.settings = settings
+        try:
+            with Image.open(path) as image:
+                self.frames = getattr(image, "n_frames", 1)
+                width, height = image.size
+        except Image.DecompressionBombError as error:
+            raise InputTooLargeError(f"{path.name}: image too large to open safely (decompression bomb)") from error
+        except (UnidentifiedImageError, OSError, SyntaxError) as error:
+            raise CorruptInputError(f"{path.name}: the image cannot be decoded ({error})") from error
+        self._check_pixels(width, height, 0)
+        if self.frames > settings.max_pages:
+            raise InputTooLargeError(f"{path.name}: {self.frames} frames, over the limit of {settings.max_pages}")
+
+    def _check_pixels(self, width: int, height: int, index: int) -> None:
+        if width * height > self.settings.max_image_pixels:
+            raise InputTooLargeError(
+                f"{self.path.name}: page {index + 1} is {width}x{height} pixels, over the limit of "
+                f"{self.settings.max_image_pixels:,} (possible decompression bomb)")
+
+    @property
+    def page_count(self) -> int:
+        return self.frames
+
+    def iter_pages(self) -> Iterator[PageInput]:
+        for index in range(self.frames):
+            with Image.open(self.path) as image:
+                image.seek(index)
+                self._check_pixels(*image.size, index)
+                dpi = declared_dpi(image)
+                width_px, height_px = image.size
+            yield PageInput(index=index, width_pt=width_px * 72.0 / dpi, height_pt=height_px * 72.0 / dpi,
+                            dpi=dpi, render=self._renderer(index))
+
+    def _renderer(self, index: int):
+        def render() -> Image.Image:
+            try:
+                with Image.open(self.path) as image:
+                    image.seek(index)
+                    image.load()
+                    upright = ImageOps.exif_transpose(image)
+                    return upright.convert("RGB")
+            except Image.DecompressionBombError as error:
+                raise InputTooLargeError(f"{self.path.name}: image too large to open safely") from error
+            except (OSError, SyntaxError, EOFError) as error:
+                raise CorruptInputError(
+                    f"{self.path.name}: page {index + 1} cannot be decoded (truncated or damaged: {error})") from error
+        return render

@@ -1,0 +1,179 @@
+"""PDF backend (PyMuPDF): the embedded text layer when it is real text, a 300 dpi render otherwise."""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import pymupdf
+from PIL import Image
+
+from ..errors import CorruptInputError, EmptyInputError, EncryptedInputError, InputTooLargeError
+from ..settings import Settings
+from .base import PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord
+
+BOLD_FLAG = 16
+MIN_REAL_TEXT_CHARS = 20
+MIN_READABLE_RATIO = 0.85
+LARGE_IMAGE_COVER = 0.5
+
+
+def readable_ratio(text: str) -> float:
+    """Share of characters that are letters, digits, punctuation or spaces of ordinary scripts.
+
+    Fonts without a Unicode map yield control characters, U+FFFD or private-use
+    code points; such a text layer is garbage and the page must be OCR'd.
+    """
+    if not text:
+        return 0.0
+    good = 0
+    for char in text:
+        category = unicodedata.category(char)
+        if char == "\ufffd" or category in ("Cc", "Co", "Cs", "Cn") and char not in "\n\t":
+            continue
+        good += 1
+    return good / len(text)
+
+
+def has_real_text(text: str, image_cover: float) -> bool:
+    """Whether a page's text layer can be trusted instead of OCR."""
+    stripped = "".join(text.split())
+    if len(stripped) < MIN_REAL_TEXT_CHARS and image_cover >= LARGE_IMAGE_COVER:
+        return False  # a scan with a stamp or page number drawn as text
+    if not stripped:
+        return False
+    if sum(ch.isalnum() for ch in stripped) / len(stripped) < 0.5:
+        return False
+    return readable_ratio(stripped) >= MIN_READABLE_RATIO
+
+
+def image_cover_ratio(page: pymupdf.Page) -> float:
+    """Largest share of the page covered by one embedded image."""
+    page_area = abs(page.rect) or 1.0
+    best = 0.0
+    for info in page.get_image_info():
+        rect = pymupdf.Rect(info["bbox"]) & page.rect
+        best = max(best, abs(rect) / page_area)
+    return best
+
+
+def text_layer_blocks(page: pymupdf.Page) -> list[TextLayerBlock]:
+    """Words with exact boxes, grouped in PyMuPDF's lines and blocks, with font size and weight."""
+    raw = page.get_text("rawdict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
+    blocks: list[TextLayerBlock] = []
+    for block in raw["blocks"]:
+        if block.get("type") != 0:
+            continue
+        lines: list[TextLayerLine] = []
+        for line in block["lines"]:
+            words: list[TextSpanWord] = []
+            current: list[dict] = []
+            sizes: list[float] = []
+            bold_chars = 0
+            total_chars = 0
+
+            def flush() -> None:
+                if current:
+                    text = "".join(c["c"] for c in current)
+                    x0 = min(c["bbox"][0] for c in current)
+                    y0 = min(c["bbox"][1] for c in current)
+                    x1 = max(c["bbox"][2] for c in current)
+                    y1 = max(c["bbox"][3] for c in current)
+                    words.append(TextSpanWord(text=text, box=(x0, y0, x1, y1)))
+                    current.clear()
+
+            for span in line["spans"]:
+                for char in span["chars"]:
+                    if char["c"].isspace():
+                        flush()
+                        continue
+                    current.append(char)
+                    sizes.append(span["size"])
+                    total_chars += 1
+                    bold_chars += bool(span["flags"] & BOLD_FLAG) or "bold" in span["font"].lower()
+                flush()  # spans of one line that touch are still separate words only if spaced
+            if words:
+                lines.append(TextLayerLine(words=_merge_touching(words), font_size=max(sizes),
+                                           bold=bold_chars > total_chars / 2))
+        if lines:
+            blocks.append(TextLayerBlock(lines=lines))
+    return blocks
+
+
+def _merge_touching(words: list[TextSpanWord]) -> list[TextSpanWord]:
+    """Join pieces split at a span change with no space between them (a bold letter inside a word)."""
+    merged: list[TextSpanWord] = []
+    for word in words:
+        if merged:
+            last = merged[-1]
+            gap = word.box[0] - last.box[2]
+            height = max(1.0, last.box[3] - last.box[1])
+            if -0.05 * height <= gap <= 0.05 * height:
+                merged[-1] = TextSpanWord(
+                    text=last.text + word.text,
+                    box=(last.box[0], min(last.box[1], word.box[1]), word.box[2], max(last.box[3], word.box[3])),
+                )
+                continue
+        merged.append(word)
+    return merged
+
+
+class PdfSource(SourceFile):
+    media_type = "application/pdf"
+
+    def __init__(self, path: Path, settings: Settings, password: str | None = None):
+        self.path = path
+        self.settings = settings
+        try:
+            self.doc = pymupdf.open(path, filetype="pdf")
+        except (pymupdf.FileDataError, RuntimeError, ValueError) as error:
+            raise CorruptInputError(f"{path.name}: not a readable PDF ({error})") from error
+        if self.doc.needs_pass:
+            if not password:
+                self.doc.close()
+                raise EncryptedInputError(f"{path.name}: the PDF is encrypted")
+            if not self.doc.authenticate(password):
+                self.doc.close()
+                raise EncryptedInputError(f"{path.name}: wrong password for the encrypted PDF",
+                                          hint="check the value given with --password")
+        if self.doc.page_count == 0:
+            self.doc.close()
+            raise EmptyInputError(f"{path.name}: the PDF has no page")
+        if self.doc.page_count > settings.max_pages:
+            count = self.doc.page_count
+            self.doc.close()
+            raise InputTooLargeError(f"{path.name}: {count} pages, over the limit of {settings.max_pages}")
+
+    @property
+    def page_count(self) -> int:
+        return self.doc.page_count
+
+    def iter_pages(self) -> Iterator[PageInput]:
+        dpi = self.settings.render_dpi
+        for index in range(self.doc.page_count):
+            try:
+                page = self.doc.load_page(index)
+                rect = page.rect
+                if max(rect.width, rect.height) > self.settings.max_page_side_pt:
+                    raise InputTooLargeError(
+                        f"{self.path.name}: page {index + 1} is {rect.width:.0f}x{rect.height:.0f} pt, "
+                        f"over the limit of {self.settings.max_page_side_pt:.0f} pt")
+                text = page.get_text("text")
+                cover = image_cover_ratio(page)
+                layer = text_layer_blocks(page) if has_real_text(text, cover) else None
+            except (pymupdf.FileDataError, RuntimeError) as error:
+                raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be read ({error})") from error
+            yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
+                            text_layer=layer, render=None if layer else self._renderer(index, dpi))
+
+    def _renderer(self, index: int, dpi: int):
+        def render() -> Image.Image:
+            try:
+                pix = self.doc.load_page(index).get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
+            except (pymupdf.FileDataError, RuntimeError) as error:
+                raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be rendered ({error})") from error
+            return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+        return render
+
+    def close(self) -> None:
+        self.doc.close()

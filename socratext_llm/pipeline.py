@@ -1,0 +1,139 @@
+"""The OCR pipeline: ingest → (text layer | pre-process → OCR) → layout → Document.
+
+Pages are produced one at a time; only the current page's image is in memory.
+"""
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .document import BBox, Document, Line, Page, SourceInfo, Word
+from .ingest import PageInput, SourceFile, file_sha256, open_source
+from .layout import LineGroup, build_blocks, group_lines
+from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
+from .preprocess import prepare_scan, resize
+from .settings import Settings, load_settings
+
+MAX_UPSCALE = 3.0
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    engine: str | None = None
+    password: str | None = None
+    force_ocr: bool = False
+
+
+def _line_from_boxes(text: str, box: BBox, confidence: float, words: list[Word], width: float, height: float) -> Line:
+    return Line(text=text, bbox=box, bbox_norm=box.normalised(width, height),
+                confidence=min(1.0, max(0.0, confidence)), words=words)
+
+
+def _word(text: str, box: BBox, confidence: float, width: float, height: float) -> Word:
+    return Word(text=text, bbox=box, bbox_norm=box.normalised(width, height),
+                confidence=min(1.0, max(0.0, confidence)))
+
+
+def text_layer_page(page_input: PageInput) -> Page:
+    """A born-digital page from its text layer; pixel boxes are at the page's nominal dpi."""
+    scale = page_input.dpi / 72.0
+    width = round(page_input.width_pt * scale)
+    height = round(page_input.height_pt * scale)
+    groups = []
+    for block in page_input.text_layer or []:
+        lines = []
+        for layer_line in block.lines:
+            words = [_word(w.text, BBox(x0=w.box[0] * scale, y0=w.box[1] * scale, x1=w.box[2] * scale,
+                                        y1=w.box[3] * scale), 1.0, width, height) for w in layer_line.words]
+            box = BBox.enclosing([w.bbox for w in words])
+            lines.append(_line_from_boxes(" ".join(w.text for w in words), box, 1.0, words, width, height))
+        sizes = [line.font_size for line in block.lines]
+        groups.append(LineGroup(lines, font_size=statistics.median(sizes),
+                                bold=all(line.bold for line in block.lines)))
+    return Page(index=page_input.index, width_pt=page_input.width_pt, height_pt=page_input.height_pt,
+                width_px=width, height_px=height, dpi=page_input.dpi, text_source="text-layer",
+                blocks=build_blocks(groups, width, height))
+
+
+def recognise_with_upscale(engine: OcrEngine, image: np.ndarray, min_text_height: float) -> list[RecognisedLine]:
+    """Recognise, and read again enlarged when the text is smaller than the recogniser likes.
+
+    Boxes always come back in the coordinates of ``image``.
+    """
+    lines = engine.recognise_page(image)
+    if not lines:
+        return lines
+    median_height = statistics.median(line.box[3] - line.box[1] for line in lines)
+    if median_height <= 0 or median_height >= min_text_height:
+        return lines
+    factor = min(MAX_UPSCALE, min_text_height / median_height)
+    enlarged = engine.recognise_page(resize(image, factor))
+
+    def shrink(box):
+        return tuple(v / factor for v in box)
+
+    for line in enlarged:
+        line.box = shrink(line.box)
+        for word in line.words:
+            word.box = shrink(word.box)
+    return enlarged
+
+
+def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Page:
+    """A scanned page: render, pre-process, recognise, lay out."""
+    image = np.asarray(page_input.render())
+    prepared = prepare_scan(image, settings)
+    del image
+    height, width = prepared.image.shape[:2]
+    recognised = recognise_with_upscale(engine, prepared.image, settings.min_text_height_px)
+    lines = []
+    for item in recognised:
+        words = [_word(w.text, BBox(x0=w.box[0], y0=w.box[1], x1=w.box[2], y1=w.box[3]), w.confidence, width, height)
+                 for w in item.words]
+        box = BBox(x0=item.box[0], y0=item.box[1], x1=item.box[2], y1=item.box[3])
+        lines.append(_line_from_boxes(item.text, box, item.confidence, words, width, height))
+    dpi = page_input.dpi * prepared.scale
+    return Page(index=page_input.index, width_pt=width * 72.0 / dpi, height_pt=height * 72.0 / dpi,
+                width_px=width, height_px=height, dpi=dpi, rotation=prepared.rotation,
+                skew_angle=prepared.skew_angle, text_source=f"ocr:{engine.name}",
+                blocks=build_blocks(group_lines(lines), width, height))
+
+
+def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> Iterator[Page]:
+    """Pages of an opened source, one at a time, with the OCR engine loaded only if a page needs it."""
+    engine: OcrEngine | None = None
+    for page_input in source.iter_pages():
+        if page_input.text_layer is not None and not options.force_ocr:
+            yield text_layer_page(page_input)
+            continue
+        if page_input.render is None:
+            raise RuntimeError("a page without text layer must be renderable")
+        if engine is None:
+            engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
+        yield ocr_page(page_input, engine, settings)
+
+
+def ocr_document(path: Path, options: OcrOptions, settings: Settings,
+                 on_page: Callable[[int, int], None] | None = None) -> Document:
+    """Read one file into a Document; ``on_page(done, total)`` reports progress."""
+    path = Path(path)
+    with open_source(path, settings, options.password) as source:
+        info = SourceInfo(filename=path.name, media_type=source.media_type, sha256=file_sha256(path),
+                          page_count=source.page_count)
+        pages = []
+        for page in iter_pages(source, options, settings):
+            pages.append(page)
+            if on_page:
+                on_page(len(pages), info.page_count)
+    return Document(source=info, pages=pages)
+
+
+def ocr(path: str | Path, engine: str | None = None, password: str | None = None, force_ocr: bool = False,
+        settings: Settings | None = None) -> Document:
+    """Python API: the Document of one file, as ``socratext ocr`` produces it."""
+    return ocr_document(Path(path), OcrOptions(engine=engine, password=password, force_ocr=force_ocr),
+                        settings or load_settings())

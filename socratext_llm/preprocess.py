@@ -1,0 +1,123 @@
+"""Pre-processing of scanned pages before OCR: orientation, deskew, size, binarisation.
+
+Each step is a pure function on an RGB array; ``prepare_scan`` chains the ones
+the settings enable and records what it did. Which steps are on by default is
+decided by the OCR benchmark (see README).
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .ocr.tesseract_cli import detect_orientation
+from .settings import Settings
+
+SKEW_SEARCH_DEG = 5.0
+SKEW_ANALYSIS_SIDE = 1200
+ORIENTATION_ANALYSIS_SIDE = 1600
+MIN_ORIENTATION_CONFIDENCE = 2.0
+
+
+@dataclass
+class PreparedScan:
+    image: np.ndarray
+    rotation: int = 0
+    skew_angle: float = 0.0
+    scale: float = 1.0
+
+
+def resize(image: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 1.0:
+        return image
+    height, width = image.shape[:2]
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=interpolation)
+
+
+def downscale_factor(image: np.ndarray, max_side: int) -> float:
+    """Factor that brings the longer side down to max_side (1.0 when it already fits)."""
+    longest = max(image.shape[:2])
+    return min(1.0, max_side / longest)
+
+
+def rotate_quarter(image: np.ndarray, clockwise_degrees: int) -> np.ndarray:
+    turns = {0: None, 90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    code = turns[clockwise_degrees % 360]
+    return image if code is None else cv2.rotate(image, code)
+
+
+def ink_mask(image: np.ndarray) -> np.ndarray:
+    """Dark pixels (text) as 1, by Otsu's threshold on the grey image."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    _, mask = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return mask
+
+
+def estimate_skew(image: np.ndarray) -> float:
+    """Angle (degrees, counter-clockwise positive) that makes text lines horizontal.
+
+    Projection-profile search: rows of an upright page alternate between ink and
+    paper, so the row sums are most uneven at the right angle.
+    """
+    mask = ink_mask(resize(image, downscale_factor(image, SKEW_ANALYSIS_SIDE))).astype(np.float32)
+    if mask.mean() < 0.002:
+        return 0.0
+    height, width = mask.shape
+    centre = (width / 2, height / 2)
+
+    def score(angle: float) -> float:
+        matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        rotated = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST)
+        profile = rotated.sum(axis=1)
+        return float(np.square(np.diff(profile)).sum())
+
+    coarse = np.arange(-SKEW_SEARCH_DEG, SKEW_SEARCH_DEG + 1e-6, 0.5)
+    best = max(coarse, key=score)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-6, 0.1)
+    best = max(fine, key=score)
+    return round(float(best), 2)
+
+
+def rotate_small(image: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate by a small angle about the centre, filling the corners with white."""
+    if abs(angle) < 0.05:
+        return image
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
+
+
+def binarize(image: np.ndarray) -> np.ndarray:
+    """Adaptive threshold, for uneven lighting on phone photos; returned as RGB."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 15)
+    return cv2.cvtColor(binary, cv2.COLOR_GRAY2RGB)
+
+
+def page_orientation(image: np.ndarray) -> int:
+    """Clockwise quarter turn that makes the page upright, from Tesseract's OSD (0 when unsure or absent)."""
+    binary = shutil.which("tesseract")
+    if binary is None:
+        return 0
+    small = resize(image, downscale_factor(image, ORIENTATION_ANALYSIS_SIDE))
+    rotate, confidence = detect_orientation(binary, small)
+    return rotate if confidence >= MIN_ORIENTATION_CONFIDENCE else 0
+
+
+def prepare_scan(image: np.ndarray, settings: Settings) -> PreparedScan:
+    """Apply the enabled steps in order: downscale, orientation, deskew, binarisation."""
+    scale = downscale_factor(image, settings.max_ocr_side_px)
+    prepared = PreparedScan(image=resize(image, scale), scale=scale)
+    if settings.detect_orientation:
+        prepared.rotation = page_orientation(prepared.image)
+        prepared.image = rotate_quarter(prepared.image, prepared.rotation)
+    if settings.deskew:
+        prepared.skew_angle = estimate_skew(prepared.image)
+        prepared.image = rotate_small(prepared.image, prepared.skew_angle)
+    if settings.binarize:
+        prepared.image = binarize(prepared.image)
+    return prepared

@@ -1,0 +1,44 @@
+"""One settings object for the whole package, read from ``SOCRATEXT_*`` variables.
+
+Built once by the entry point (CLI, API) and passed down; library code never
+reads the environment itself.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOCRATEXT_", extra="ignore", frozen=True)
+
+    ocr_engine: str = Field("rapidocr", description="OCR engine used when none is named.")
+    ocr_languages: str = Field("fra+eng", description="Languages for engines that take them (Tesseract).")
+    render_dpi: int = Field(300, ge=72, le=600, description="Resolution at which scanned PDF pages are rendered.")
+    max_image_pixels: int = Field(
+        120_000_000, description="Images with more pixels are refused as decompression bombs."
+    )
+    max_page_side_pt: float = Field(
+        14_400.0, description="PDF pages with a side longer than this (points) are refused; 14,400 pt is PDF's own limit."
+    )
+    max_pages: int = Field(2000, ge=1, description="Documents with more pages are refused.")
+    max_ocr_side_px: int = Field(
+        3508, description="Scans with a longer side are downscaled to it before OCR (A4 at 300 dpi)."
+    )
+    min_text_height_px: float = Field(
+        24.0, description="Scans whose median text line is smaller are upscaled before recognition."
+    )
+    deskew: bool = True
+    detect_orientation: bool = True
+    binarize: bool = False
+    surya_dir: Path | None = Field(None, description="Local folder holding Surya's model weights.")
+    datasets_dir: Path = Field(Path("../shared/datasets"), description="Where the benchmark datasets live.")
+    results_dir: Path = Field(Path("eval/results"), description="Where benchmarks write their figures.")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides winning (CLI flags, API options)."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**clean)
