@@ -15,6 +15,7 @@ from .document import BBox, Document, Line, Page, SourceInfo, Word
 from .ingest import PageInput, SourceFile, file_sha256, open_source
 from .layout import LineGroup, build_blocks, group_lines
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
+from .ocr.french import correct_french, load_lexicon
 from .preprocess import prepare_scan, resize
 from .settings import Settings, load_settings
 
@@ -83,6 +84,15 @@ def recognise_with_upscale(engine: OcrEngine, image: np.ndarray, min_text_height
     return enlarged
 
 
+def french_corrected(lines: list[RecognisedLine], settings: Settings) -> list[RecognisedLine]:
+    lexicon = load_lexicon(str(settings.lexicon_path) if settings.lexicon_path else None)
+    for line in lines:
+        line.text = correct_french(line.text, lexicon)
+        for word in line.words:
+            word.text = correct_french(word.text, lexicon)
+    return lines
+
+
 def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Page:
     """A scanned page: render, pre-process, recognise, lay out."""
     image = np.asarray(page_input.render())
@@ -90,6 +100,8 @@ def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Pa
     del image
     height, width = prepared.image.shape[:2]
     recognised = recognise_with_upscale(engine, prepared.image, settings.min_text_height_px)
+    if settings.french_correction:
+        recognised = french_corrected(recognised, settings)
     lines = []
     for item in recognised:
         words = [_word(w.text, BBox(x0=w.box[0], y0=w.box[1], x1=w.box[2], y1=w.box[3]), w.confidence, width, height)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     deskew: bool = True
     detect_orientation: bool = True
     binarize: bool = False
+    french_correction: bool = Field(True, description="Map non-French look-alike characters back to French ones.")
+    lexicon_path: Path | None = Field(Path("/usr/share/dict/french"),
+                                      description="French word list choosing accents (Debian's wfrench).")
     surya_dir: Path | None = Field(None, description="Local folder holding Surya's model weights.")
     datasets_dir: Path = Field(Path("../shared/datasets"), description="Where the benchmark datasets live.")
     results_dir: Path = Field(Path("eval/results"), description="Where benchmarks write their figures.")

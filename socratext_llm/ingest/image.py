@@ -1,7 +1,9 @@
 """Image backend (Pillow): PNG, JPEG, WebP and multi-page TIFF."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -24,13 +26,22 @@ def declared_dpi(image: Image.Image) -> float:
     return DEFAULT_DPI
 
 
+@contextmanager
+def open_image(path: Path):
+    """Pillow's open, with its bomb warning silenced: our own pixel limit decides and says so."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(path) as image:
+            yield image
+
+
 class ImageSource(SourceFile):
     def __init__(self, path: Path, media_type: str, settings: Settings):
         self.path = path
         self.media_type = media_type
         self.settings = settings
         try:
-            with Image.open(path) as image:
+            with open_image(path) as image:
                 self.frames = getattr(image, "n_frames", 1)
                 width, height = image.size
         except Image.DecompressionBombError as error:
@@ -53,7 +64,7 @@ class ImageSource(SourceFile):
 
     def iter_pages(self) -> Iterator[PageInput]:
         for index in range(self.frames):
-            with Image.open(self.path) as image:
+            with open_image(self.path) as image:
                 image.seek(index)
                 self._check_pixels(*image.size, index)
                 dpi = declared_dpi(image)
@@ -64,7 +75,7 @@ class ImageSource(SourceFile):
     def _renderer(self, index: int):
         def render() -> Image.Image:
             try:
-                with Image.open(self.path) as image:
+                with open_image(self.path) as image:
                     image.seek(index)
                     image.load()
                     upright = ImageOps.exif_transpose(image)

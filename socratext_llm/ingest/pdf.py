@@ -12,6 +12,9 @@ from ..errors import CorruptInputError, EmptyInputError, EncryptedInputError, In
 from ..settings import Settings
 from .base import PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord
 
+pymupdf.TOOLS.mupdf_display_errors(False)  # errors reach the user as our one-line messages instead
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
 BOLD_FLAG = 16
 MIN_REAL_TEXT_CHARS = 20
 MIN_READABLE_RATIO = 0.85

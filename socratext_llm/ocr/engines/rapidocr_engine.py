@@ -58,6 +58,7 @@ class RapidOcrEngine(OcrEngine):
         self.engine = RapidOCR(params={
             "Global.log_level": "error",
             "Global.return_word_box": True,
+            "Global.use_cls": False,  # page orientation is settled before OCR; per-line flips misfire
             "Global.max_side_len": settings.max_ocr_side_px,
         })
 

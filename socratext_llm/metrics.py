@@ -1,0 +1,80 @@
+"""Pure metric functions: character/word error rates, word detection precision and recall."""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from .document import BBox
+
+
+def normalise_text(text: str) -> str:
+    """NFC and single spaces: the form both sides of an OCR comparison are put in."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass
+class ErrorCounts:
+    edits: int = 0
+    reference_length: int = 0
+
+    def add(self, reference: str, hypothesis: str) -> None:
+        self.edits += Levenshtein.distance(reference, hypothesis)
+        self.reference_length += len(reference)
+
+    @property
+    def rate(self) -> float:
+        return self.edits / self.reference_length if self.reference_length else 0.0
+
+
+def cer(references: Sequence[str], hypotheses: Sequence[str]) -> float:
+    """Character error rate over a corpus: total edits over total reference characters."""
+    counts = ErrorCounts()
+    for reference, hypothesis in zip(references, hypotheses, strict=True):
+        counts.add(normalise_text(reference), normalise_text(hypothesis))
+    return counts.rate
+
+
+def wer(references: Sequence[str], hypotheses: Sequence[str]) -> float:
+    """Word error rate over a corpus."""
+    edits = total = 0
+    for reference, hypothesis in zip(references, hypotheses, strict=True):
+        ref_words = normalise_text(reference).split()
+        edits += Levenshtein.distance(ref_words, normalise_text(hypothesis).split())
+        total += len(ref_words)
+    return edits / total if total else 0.0
+
+
+@dataclass
+class WordMatch:
+    matched: int
+    predicted: int
+    gold: int
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.gold if self.gold else 0.0
+
+
+def match_words(gold: Sequence[tuple[str, BBox]], predicted: Sequence[tuple[str, BBox]],
+                min_iou: float = 0.5) -> WordMatch:
+    """One-to-one matches: same text ignoring case and box IoU ≥ min_iou, best overlaps first."""
+    candidates = []
+    for i, (gold_text, gold_box) in enumerate(gold):
+        for j, (text, box) in enumerate(predicted):
+            if text.casefold() == gold_text.casefold():
+                overlap = gold_box.iou(box)
+                if overlap >= min_iou:
+                    candidates.append((overlap, i, j))
+    used_gold, used_pred = set(), set()
+    for _, i, j in sorted(candidates, reverse=True):
+        if i not in used_gold and j not in used_pred:
+            used_gold.add(i)
+            used_pred.add(j)
+    return WordMatch(len(used_gold), len(predicted), len(gold))
