@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs Socratext LLM on a fresh Debian machine: system packages, then a virtual environment in .venv.
+#   bash scripts/setup.sh        # the package and its engines
+#   bash scripts/setup.sh test   # ... plus what the tests need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng wfrench)
+missing=()
+for package in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing system packages: ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v WARNING || true
+extras=""
+[ "${1:-}" = "test" ] && extras="[test]"
+.venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -v -e WARNING -e '^ *$' -e '!!' -e 'wheel_obj' || true
+.venv/bin/python -c "import socratext_llm, rapidocr, pymupdf" || { echo "setup: install failed" >&2; exit 1; }
+echo "setup: ready (.venv)" >&2
