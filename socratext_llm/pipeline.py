@@ -84,13 +84,23 @@ def recognise_with_upscale(engine: OcrEngine, image: np.ndarray, min_text_height
     return enlarged
 
 
+def _lexicon(settings: Settings) -> frozenset[str]:
+    return load_lexicon(str(settings.lexicon_path) if settings.lexicon_path else None)
+
+
 def french_corrected(lines: list[RecognisedLine], settings: Settings) -> list[RecognisedLine]:
-    lexicon = load_lexicon(str(settings.lexicon_path) if settings.lexicon_path else None)
+    lexicon = _lexicon(settings)
     for line in lines:
         line.text = correct_french(line.text, lexicon)
         for word in line.words:
             word.text = correct_french(word.text, lexicon)
     return lines
+
+
+def read_line(image: np.ndarray, engine: OcrEngine, settings: Settings) -> str:
+    """Text of an image holding one line, as the pipeline reads it (engine, then French correction)."""
+    text, _ = engine.recognise_line(image)
+    return correct_french(text, _lexicon(settings)) if settings.french_correction else text
 
 
 def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Page:
