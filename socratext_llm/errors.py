@@ -101,3 +101,38 @@ class DatasetError(SocratextError):
     http_status = 404
     code = "dataset_missing"
     hint = "point SOCRATEXT_DATASETS_DIR (or --data-dir) at the datasets folder"
+
+
+class SchemaError(SocratextError):
+    """A JSON Schema (document type) is broken."""
+
+    exit_code = 14
+    http_status = 422
+    code = "invalid_schema"
+    hint = "fix the schema file; `socratext schemas validate PATH` checks it"
+
+
+class SchemaNotFoundError(SchemaError):
+    exit_code = 15
+    http_status = 404
+    code = "unknown_schema"
+
+
+class ExtractionError(SocratextError):
+    """Extraction could not produce a result."""
+
+    exit_code = 16
+    http_status = 502
+    code = "extraction_failed"
+
+
+class LlmUnavailableError(EngineUnavailableError):
+    exit_code = 17
+    code = "llm_unavailable"
+    hint = "start the LLM server or check SOCRATEXT_LLM_BASE_URL; the rules engine works without one"
+
+
+class LlmOutputError(ExtractionError):
+    exit_code = 18
+    code = "llm_invalid_output"
+    retryable = True

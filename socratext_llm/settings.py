@@ -5,14 +5,16 @@ reads the environment itself.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SOCRATEXT_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="SOCRATEXT_", extra="ignore", frozen=True, populate_by_name=True)
 
     ocr_engine: str = Field("rapidocr", description="OCR engine used when none is named.")
     ocr_languages: str = Field("fra+eng", description="Languages for engines that take them (Tesseract).")
@@ -37,8 +39,27 @@ class Settings(BaseSettings):
     lexicon_path: Path | None = Field(Path("/usr/share/dict/french"),
                                       description="French word list choosing accents (Debian's wfrench).")
     surya_dir: Path | None = Field(None, description="Local folder holding Surya's model weights.")
+    schema_paths: Annotated[tuple[Path, ...], NoDecode] = Field((), validation_alias="SOCRATEXT_SCHEMAS",
+                                     description="Extra folders of user schemas (os.pathsep-separated).")
+    extraction_engine: str | None = Field(None, description="Extraction engine; default: hybrid with an LLM, else rules.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (vLLM).")
+    llm_model: str | None = Field(None, description="Model name served there.")
+    llm_api_key: str = Field("EMPTY", description="API key of the server (vLLM accepts any without --api-key).")
+    llm_timeout_s: float = 120.0
+    llm_retries: int = Field(2, ge=0, description="Re-asks after a failed or invalid answer.")
+    llm_max_tokens: int = 1024
+    llm_context_tokens: int = Field(3000, description="Token budget of the document text in one prompt.")
+    outlines_model: Path | None = Field(None, description="Local model for the outlines engine: a GGUF file or a transformers folder.")
     datasets_dir: Path = Field(Path("../shared/datasets"), description="Where the benchmark datasets live.")
     results_dir: Path = Field(Path("eval/results"), description="Where benchmarks write their figures.")
+
+
+    @field_validator("schema_paths", mode="before")
+    @classmethod
+    def split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(Path(part) for part in value.split(os.pathsep) if part)
+        return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,0 +1,42 @@
+"""The interface every extraction engine implements, and their registry."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from ..document import Document
+from ..registry import Registry
+from ..settings import Settings
+from .result import Evidence
+from .schemas import DocumentType
+
+
+@dataclass
+class FieldValues:
+    """An engine's answer: values by field, evidence by JSON pointer, tokens spent when an LLM was used."""
+
+    data: dict[str, Any]
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    llm_tokens: int | None = None
+
+
+class ExtractionEngine(ABC):
+    name: ClassVar[str]
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @abstractmethod
+    def extract(self, document: Document, doctype: DocumentType) -> FieldValues: ...
+
+
+extraction_engines: Registry[ExtractionEngine] = Registry(
+    "extraction", "socratext_llm.extract.engines", "socratext_llm.extraction_engines")
+
+
+@lru_cache(maxsize=8)
+def get_extraction_engine(name: str, settings: Settings) -> ExtractionEngine:
+    """One instance per name and settings: models and clients are built once per process."""
+    return extraction_engines.get(name)(settings)

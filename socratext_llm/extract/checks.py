@@ -1,0 +1,136 @@
+"""Checks on an extraction: JSON Schema, domain validators, consistency rules, grounding in the document.
+
+Constrained decoding guarantees a shape, not the truth: every value is checked
+against the document text, so an invented value is flagged, never silent.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .normalize import AMOUNT, normalize_date, normalize_identifier, normalize_text, parse_amount
+from .result import Check
+from .schemas import DocumentType
+from .validators import VALIDATORS, mrz_errors
+
+
+def schema_checks(data: dict, doctype: DocumentType) -> list[Check]:
+    validator = Draft202012Validator(doctype.schema, format_checker=FormatChecker())
+    checks = [Check(kind="schema", field="/" + "/".join(str(p) for p in error.absolute_path), ok=False,
+                    message=error.message[:300]) for error in validator.iter_errors(data)]
+    return checks or [Check(kind="schema", field=None, ok=True, message="valid against the schema")]
+
+
+def domain_checks(data: dict, doctype: DocumentType) -> list[Check]:
+    checks = []
+    for name, field in doctype.fields.items():
+        value = data.get(name)
+        hints = field.get("x-socratext", {})
+        if value in (None, "", []):
+            continue
+        if hints.get("validator") in VALIDATORS:
+            ok = VALIDATORS[hints["validator"]](normalize_identifier(str(value)))
+            checks.append(Check(kind="domain", field=f"/{name}", ok=ok,
+                                message=f"{hints['validator']} check {'passed' if ok else 'failed'}"))
+        if hints.get("strategy") == "mrz":
+            problems = mrz_errors(value)
+            checks.append(Check(kind="domain", field=f"/{name}", ok=not problems,
+                                message="MRZ check digits valid" if not problems else "; ".join(problems)))
+    return checks
+
+
+def _number(data: dict, name: str) -> float | None:
+    value = data.get(name)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        return parse_amount(value)
+    return None
+
+
+def consistency_checks(data: dict, doctype: DocumentType) -> list[Check]:
+    checks = []
+    for rule in doctype.schema.get("x-socratext", {}).get("checks", []):
+        total = _number(data, rule.get("total", ""))
+        if rule["kind"] == "sum" and total is not None:
+            if "items" in rule:
+                parts = [item.get(rule["item_field"]) for item in data.get(rule["items"]) or []]
+                parts = [p for p in parts if isinstance(p, (int, float))]
+                label = f"sum of {rule['items']}[].{rule['item_field']}"
+            else:
+                parts = [_number(data, name) for name in rule["fields"]]
+                if any(p is None for p in parts):
+                    continue
+                label = " + ".join(rule["fields"])
+            if not parts:
+                continue
+            difference = abs(sum(parts) - total)
+            ok = difference <= rule.get("tolerance", 0.01) * max(1.0, abs(total))
+            checks.append(Check(kind="consistency", field=f"/{rule['total']}", ok=ok,
+                                message=f"{label} = {sum(parts):.2f} vs {rule['total']} = {total:.2f}"))
+        elif rule["kind"] == "order":
+            low, high = (_number(data, name) for name in rule["fields"])
+            if low is not None and high is not None:
+                ok = low <= high
+                checks.append(Check(kind="consistency", field=f"/{rule['fields'][0]}", ok=ok,
+                                    message="consistent" if ok else rule.get("message", "order violated")))
+    return checks
+
+
+class GroundingIndex:
+    """The document text in the forms values are compared in: amounts, dates, identifiers, loose text."""
+
+    def __init__(self, text: str):
+        self.loose = normalize_text(text)
+        self.compact = normalize_identifier(re.sub(r"[^\w]", "", text))
+        self.amounts = {round(v, 2) for v in (parse_amount(m.group(0)) for m in AMOUNT.finditer(text)) if v is not None}
+        self.dates = {d for d in (normalize_date(line) for line in text.splitlines()) if d}
+        for line in text.splitlines():  # several dates on one line
+            for piece in re.split(r"\bau\b|\bto\b|-\s", line):
+                date = normalize_date(piece)
+                if date:
+                    self.dates.add(date)
+
+    def contains(self, value: Any, field: dict) -> bool:
+        hints = field.get("x-socratext", {})
+        if isinstance(value, bool):
+            return True
+        if isinstance(value, (int, float)):
+            return round(float(value), 2) in self.amounts or str(value) in self.loose
+        text = str(value)
+        if field.get("format") == "date" or hints.get("normalizer") == "date":
+            return (normalize_date(text) or text) in self.dates
+        if hints.get("normalizer") in ("siret", "siren", "iban", "nir", "bic", "identifier"):
+            return normalize_identifier(re.sub(r"[^\w]", "", text)) in self.compact
+        if hints.get("normalizer") == "amount":
+            amount = parse_amount(text)
+            return amount is not None and round(amount, 2) in self.amounts
+        if "enum" in field:
+            return True  # a category chosen, not a string copied from the page
+        loose = normalize_text(text)
+        return bool(loose) and loose in self.loose
+
+
+def grounding_checks(data: dict, doctype: DocumentType, document_text: str) -> list[Check]:
+    index = GroundingIndex(document_text)
+    checks = []
+
+    def visit(value: Any, field: dict, pointer: str) -> None:
+        if value in (None, "", []):
+            return
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                visit(sub, field.get("properties", {}).get(key, {}), f"{pointer}/{key}")
+        elif isinstance(value, list):
+            for position, sub in enumerate(value):
+                visit(sub, field.get("items", {}), f"{pointer}/{position}")
+        else:
+            ok = index.contains(value, field)
+            checks.append(Check(kind="grounding", field=pointer, ok=ok,
+                                message="found in the document" if ok else "not found in the document text (ungrounded)"))
+
+    for name, field in doctype.fields.items():
+        visit(data.get(name), field, f"/{name}")
+    return checks

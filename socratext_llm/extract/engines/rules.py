@@ -1,0 +1,288 @@
+"""The rules engine: no model, only the schema's hints and the layout.
+
+For each field: find its label, read the value after it on the same line, else
+in the line to its right, else just below; check the value's format and
+validator; fall back to the field's pattern anywhere in the document. Special
+strategies (header, block_after, mrz, key_values, line_items, ...) cover
+fields that have no label.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...document import Document
+from ..base import ExtractionEngine, FieldValues, extraction_engines
+from ..result import Evidence
+from ..schemas import DocumentType
+from ..textmatch import PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour, span_box
+from ..values import SEPARATORS, ParsedValue, field_types, parse_value
+
+HEADER_LINES = 8
+ENGINE = "rules"
+DATE_OR_PHONE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\(?\+?\d[\d ()\-]{8,}\d")
+MRZ_LINE = re.compile(r"^[A-Z0-9<]{28,44}$")
+GRADE = re.compile(r"\((?:grade\s*)?(A|B|C|AE)\)|\bgrade\s+(A|B|C)\b|\b(AE)\b|accord d'experts", re.IGNORECASE)
+KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
+ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
+
+
+class Reader:
+    """Extraction state for one document: its lines and the evidence found so far."""
+
+    def __init__(self, document: Document):
+        self.lines = placed_lines(document)
+        self.evidence: dict[str, Evidence] = {}
+        self.anchors: dict[str, PlacedLine] = {}
+
+    def record(self, pointer: str, placed: PlacedLine, start: int, end: int, confidence_factor: float = 1.0) -> None:
+        box, confidence = span_box(placed.line, start, end)
+        self.evidence[pointer] = Evidence(page=placed.page, bbox=box, source_text=placed.text,
+                                          confidence=round(confidence * confidence_factor, 3), engine=ENGINE)
+
+
+def _candidates_after_label(reader: Reader, placed: PlacedLine, span: tuple[int, int]):
+    """Where a labelled value may be: after the label on its line; only when nothing follows it there,
+    the line to its right, then the lines below."""
+    rest = placed.text[span[1]:]
+    if rest.strip(SEPARATORS):
+        yield placed, span[1], rest
+        return
+    neighbour = right_neighbour(reader.lines, placed)
+    if neighbour is not None:
+        yield neighbour, 0, neighbour.text
+    for below in lines_below(reader.lines, placed):
+        yield below, 0, below.text
+
+
+def _matches_of_label(reader: Reader, label: str, field: dict, excluded: list[str]):
+    for placed in reader.lines:
+        span = find_label(placed, [label])
+        if span is None or (excluded and contains_any(placed, excluded)):
+            continue
+        for target, offset, text in _candidates_after_label(reader, placed, span):
+            parsed = parse_value(text, field)
+            if parsed is not None:
+                yield parsed.value, target, offset + parsed.start, offset + parsed.end
+                break
+
+
+def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine, int, int] | None:
+    """Labels are tried in their order of preference; 'select' picks among one label's matches
+    (or among all labels' matches for 'largest')."""
+    labels, excluded = hints.get("labels", []), hints.get("exclude_labels", [])
+    select = hints.get("select", "first")
+    if select == "largest":
+        found = [match for label in labels for match in _matches_of_label(reader, label, field, excluded)]
+        return max(found, key=lambda item: _as_number(item[0])) if found else None
+    for label in labels:
+        found = list(_matches_of_label(reader, label, field, excluded))
+        if found:
+            return found[-1] if select == "last" else found[0]
+    return None
+
+
+def _as_number(value: Any) -> float:
+    from ..normalize import normalize_amount
+    if isinstance(value, (int, float)):
+        return float(value)
+    return normalize_amount(str(value)) or 0.0
+
+
+def _anywhere(reader: Reader, field: dict) -> tuple[Any, PlacedLine, int, int] | None:
+    """A value recognisable by its form alone (pattern, date, validated identifier), first in reading order."""
+    hints = field.get("x-socratext", {})
+    if not ("pattern" in hints or hints.get("normalizer") == "date" or field.get("format") == "date"):
+        return None
+    for placed in reader.lines:
+        parsed: ParsedValue | None = parse_value(placed.text, field)
+        if parsed is not None:
+            return parsed.value, placed, parsed.start, parsed.end
+    return None
+
+
+def _strip(text: str, patterns: list[str]) -> str:
+    for pattern in patterns:
+        text = re.sub(pattern, " ", text)
+    return " ".join(text.split()).strip(" ,:;-")
+
+
+def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
+    head = [p for p in reader.lines if p.page == 0][:HEADER_LINES]
+    keyworded = [p for p in head if contains_any(p, hints.get("keywords", []))]
+    wordy = [p for p in head if len(re.findall(r"[A-Za-zÀ-ÿ]", p.text)) >= 3 and not DATE_OR_PHONE.search(p.text)]
+    for placed in keyworded[:1] or wordy[:1]:
+        value = _strip(placed.text, hints.get("strip_patterns", []))
+        if value:
+            return value[: field.get("maxLength", len(value))], placed
+    return None
+
+
+def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[PlacedLine]] | None:
+    anchor = reader.anchors.get(hints.get("after", ""))
+    if anchor is None:
+        return None
+    taken: list[PlacedLine] = []
+    skips = [re.compile(p) for p in hints.get("skip_patterns", [])]
+    for placed in reader.lines[anchor.position + 1:]:
+        if placed.page != anchor.page or len(taken) >= hints.get("max_lines", 3):
+            break
+        text = placed.text.strip()
+        if any(p.search(text) for p in skips) and not taken:
+            continue
+        if contains_any(placed, hints.get("stop_labels", [])) or DATE_OR_PHONE.search(text):
+            break
+        taken.append(placed)
+    if not taken:
+        return None
+    return " ".join(p.text.strip() for p in taken)[: field.get("maxLength", 10_000)], taken
+
+
+def _mrz(reader: Reader) -> tuple[list[str], list[PlacedLine]] | None:
+    candidates = [(p, p.text.replace(" ", "").replace("«", "<").upper()) for p in reader.lines]
+    run: list[tuple[PlacedLine, str]] = []
+    for placed, compact in candidates:
+        if MRZ_LINE.match(compact) and "<" in compact:
+            run.append((placed, compact))
+        elif run:
+            break
+    if len(run) < 2:
+        return None
+    return [c for _, c in run[:3]], [p for p, _ in run[:3]]
+
+
+def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine]]:
+    pairs = []
+    for placed in reader.lines:
+        match = KEY_VALUE.match(placed.text)
+        if match:
+            pairs.append((match.group(1).strip(), match.group(2).strip(), placed))
+        elif placed.text.rstrip().endswith(":"):
+            neighbour = right_neighbour(reader.lines, placed)
+            if neighbour is not None and not neighbour.text.rstrip().endswith(":"):
+                pairs.append((placed.text.rstrip(" :"), neighbour.text.strip(), neighbour))
+    return pairs
+
+
+def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, PlacedLine]]:
+    from ..normalize import parse_amount
+
+    items = []
+    stops = hints.get("stop_labels", [])
+    for placed in reader.lines:
+        if contains_any(placed, stops):
+            if items:
+                break
+            continue
+        match = ITEM_LINE.match(placed.text.strip())
+        if not match:
+            continue
+        amounts = [parse_amount(a) for a in re.findall(r"-?\d+(?:[.,]\d{1,3})?", match["amounts"])]
+        amounts = [a for a in amounts if a is not None]
+        if not amounts or not any("." in a or "," in a for a in re.findall(r"\d+[.,]\d+", match["amounts"])):
+            continue
+        quantity = amounts[0] if len(amounts) == 3 else (1.0 if len(amounts) == 1 else None)
+        unit = amounts[-2] if len(amounts) >= 2 else amounts[-1]
+        items.append(({"description": match["description"].strip()[:80], "quantity": quantity,
+                       "unit_price": unit, "total_price": amounts[-1]}, placed))
+    return items[: field.get("maxItems", 100)]
+
+
+def _graded_statements(reader: Reader, document: Document) -> list[tuple[dict, PlacedLine]]:
+    headings = {}
+    for page in document.pages:
+        for block in page.blocks:
+            if block.kind == "heading":
+                for line in block.lines:
+                    headings[id(line)] = block.text.replace("\n", " ")
+    section = None
+    statements = []
+    for placed in reader.lines:
+        if id(placed.line) in headings:
+            section = headings[id(placed.line)]
+        match = GRADE.search(placed.text)
+        if match:
+            grade = next((g for g in match.groups() if g), "AE").upper()
+            statements.append(({"text": placed.text.strip()[:1500], "grade": grade, "section": section,
+                                "page": placed.page + 1}, placed))
+    return statements
+
+
+@extraction_engines.register
+class RulesEngine(ExtractionEngine):
+    name = ENGINE
+
+    def extract(self, document: Document, doctype: DocumentType) -> FieldValues:
+        reader = Reader(document)
+        data: dict[str, Any] = {}
+        for name, field in doctype.fields.items():
+            data[name] = self._field(reader, document, name, field)
+        return FieldValues(data, reader.evidence)
+
+    def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
+        hints = field.get("x-socratext", {})
+        strategy = hints.get("strategy", "label")
+        pointer = f"/{name}"
+        if strategy == "header":
+            found = _header(reader, field, hints)
+            if found:
+                reader.anchors[name] = found[1]
+                reader.record(pointer, found[1], 0, len(found[1].text), 0.8)
+                return found[0]
+        elif strategy == "block_after":
+            found = _block_after(reader, field, hints)
+            if found:
+                reader.anchors[name] = found[1][-1]
+                reader.record(pointer, found[1][0], 0, len(found[1][0].text), 0.7)
+                return found[0]
+        elif strategy == "mrz":
+            found = _mrz(reader)
+            if found:
+                reader.record(pointer, found[1][0], 0, len(found[1][0].text))
+                return found[0]
+            return []
+        elif strategy in ("key_values", "line_items", "graded_statements"):
+            return self._list(reader, document, name, field, hints, strategy)
+        elif strategy == "largest_heading":
+            heading = _largest_heading(reader, document)
+            if heading:
+                reader.record(pointer, heading, 0, len(heading.text), 0.8)
+                return heading.text.strip()[: field.get("maxLength", 300)]
+        elif "keywords_map" in hints:
+            for value, keywords in hints["keywords_map"].items():
+                for placed in reader.lines:
+                    if contains_any(placed, keywords):
+                        reader.record(pointer, placed, 0, len(placed.text), 0.8)
+                        return value
+        else:
+            found = _labelled(reader, field, hints) if hints.get("labels") else None
+            factor = 1.0
+            if found is None:
+                found, factor = _anywhere(reader, field), 0.6
+            if found:
+                value, placed, start, end = found
+                reader.anchors[name] = placed
+                reader.record(pointer, placed, start, end, factor)
+                return value
+        return [] if "array" in field_types(field) else None
+
+    def _list(self, reader: Reader, document: Document, name: str, field: dict, hints: dict, strategy: str) -> list:
+        if strategy == "key_values":
+            rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p in _key_values(reader)]
+        elif strategy == "line_items":
+            rows = _line_items(reader, field, hints)
+        else:
+            rows = _graded_statements(reader, document)
+        for index, (_, placed) in enumerate(rows):
+            reader.record(f"/{name}/{index}", placed, 0, len(placed.text), 0.8)
+        return [row for row, _ in rows]
+
+
+def _largest_heading(reader: Reader, document: Document) -> PlacedLine | None:
+    by_line = {id(p.line): p for p in reader.lines}
+    for page in document.pages[:2]:
+        headings = [b for b in page.blocks if b.kind == "heading" and b.heading_level]
+        if headings:
+            block = min(headings, key=lambda b: (b.heading_level, b.order))
+            return by_line.get(id(block.lines[0]))
+    return reader.lines[0] if reader.lines else None

@@ -1,0 +1,119 @@
+"""Normalisers: printed values into canonical forms (ISO dates, numbers, compact identifiers).
+
+Pure functions; each returns None when the text holds no such value.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+MONTHS = {
+    "jan": 1, "janv": 1, "janvier": 1, "january": 1, "fev": 2, "fevr": 2, "fevrier": 2, "feb": 2, "february": 2,
+    "mar": 3, "mars": 3, "march": 3, "avr": 4, "avril": 4, "apr": 4, "april": 4, "mai": 5, "may": 5,
+    "juin": 6, "jun": 6, "june": 6, "juil": 7, "juillet": 7, "jul": 7, "july": 7, "aou": 8, "aout": 8,
+    "aug": 8, "august": 8, "sep": 9, "sept": 9, "septembre": 9, "september": 9, "oct": 10, "octobre": 10,
+    "october": 10, "nov": 11, "novembre": 11, "november": 11, "dec": 12, "decembre": 12, "december": 12,
+}
+NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{2,4})(?!\d)")
+WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er)?\s*[-/ ]?\s*([a-z]{3,9})\.?\s*[-/ ,]?\s*(\d{2,4})(?!\d)")
+AMOUNT = re.compile(r"[-−]?\s?\d{1,3}(?:[ .,'\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?(?!\d)|[-−]?\d+(?:[.,]\d{1,2})?")
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def _year(value: int) -> int:
+    if value >= 100:
+        return value
+    return 2000 + value if value < 70 else 1900 + value
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(_year(year), month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def normalize_date(text: str) -> str | None:
+    """The first date in the text as ISO 8601 (day-first, as printed in France), or None."""
+    plain = strip_accents(text).lower()
+    for match in NUMERIC_DATE.finditer(plain):
+        first, second, third = match.groups()
+        if len(first) == 4:
+            found = _iso(int(first), int(second), int(third))
+        else:
+            found = _iso(int(third), int(second), int(first))
+        if found:
+            return found
+    for match in WORD_DATE.finditer(plain):
+        day, month_name, year = match.groups()
+        month = MONTHS.get(month_name) or MONTHS.get(month_name[:4]) or MONTHS.get(month_name[:3])
+        if month:
+            found = _iso(int(year), month, int(day))
+            if found:
+                return found
+    return None
+
+
+def parse_amount(token: str) -> float | None:
+    """One printed amount ('1 234,56', '1.234,56', '1,234.56', '80.90', '-12') as a number."""
+    cleaned = token.replace("−", "-").replace("\u00a0", " ").replace("\u202f", " ").replace("'", " ")
+    negative = cleaned.strip().startswith("-")
+    digits = re.sub(r"[^\d.,]", "", cleaned)
+    if not digits or not any(c.isdigit() for c in digits):
+        return None
+    last_sep = max(digits.rfind(","), digits.rfind("."))
+    if last_sep >= 0 and len(digits) - last_sep - 1 in (1, 2):
+        whole, fraction = digits[:last_sep], digits[last_sep + 1:]
+    else:
+        whole, fraction = digits, ""
+    whole = re.sub(r"[.,]", "", whole)
+    value = float(f"{whole or '0'}.{fraction or '0'}")
+    return -value if negative else value
+
+
+def normalize_amount(text: str) -> float | None:
+    """The last amount in the text (totals are printed after their label), or None."""
+    matches = [m.group(0) for m in AMOUNT.finditer(text.replace("€", " ").replace("EUR", " "))]
+    for token in reversed(matches):
+        value = parse_amount(token)
+        if value is not None:
+            return round(value, 2)
+    return None
+
+
+def digits_only(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def normalize_identifier(text: str) -> str:
+    """Upper case, no spaces or separators: the form IBANs, SIRETs and document numbers are compared in."""
+    return re.sub(r"[\s.\-]", "", text).upper()
+
+
+def normalize_text(text: str) -> str:
+    """Loose comparison form of free text: case, accents, punctuation and spacing ignored."""
+    plain = strip_accents(text).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+def normalize_postcode(text: str) -> str | None:
+    match = re.search(r"(?<!\d)(\d{2}\s?\d{3})(?!\d)", text)
+    return match.group(1).replace(" ", "") if match else None
+
+
+NORMALISERS = {
+    "date": normalize_date,
+    "amount": normalize_amount,
+    "siret": lambda text: digits_only(text) or None,
+    "siren": lambda text: digits_only(text) or None,
+    "nir": lambda text: normalize_identifier(text) or None,
+    "iban": lambda text: normalize_identifier(text) or None,
+    "bic": lambda text: normalize_identifier(text) or None,
+    "postcode": normalize_postcode,
+    "identifier": lambda text: normalize_identifier(text) or None,
+    "text": lambda text: " ".join(text.split()) or None,
+}

@@ -1,0 +1,71 @@
+"""Extraction: a document and a document type in, an ExtractionResult with evidence and checks out."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..document import Document
+from ..pipeline import OcrOptions, ocr_document
+from ..settings import Settings, load_settings
+from .base import get_extraction_engine
+from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
+from .result import ExtractionResult
+from .schemas import DocumentType, SchemaRegistry
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    schema: str | Path
+    engine: str | None = None
+    ocr: OcrOptions = field(default_factory=OcrOptions)
+
+
+def default_engine_name(settings: Settings) -> str:
+    """hybrid when an LLM server is configured, rules otherwise (the main job needs no LLM)."""
+    if settings.extraction_engine:
+        return settings.extraction_engine
+    return "hybrid" if settings.llm_base_url else "rules"
+
+
+def resolve_doctype(schema: str | Path | dict, settings: Settings) -> DocumentType:
+    registry = SchemaRegistry(settings)
+    return registry.inline(schema) if isinstance(schema, dict) else registry.get(schema)
+
+
+def extract_document(document: Document, doctype: DocumentType, engine_name: str, settings: Settings) -> ExtractionResult:
+    engine = get_extraction_engine(engine_name, settings)
+    start = time.perf_counter()
+    values = engine.extract(document, doctype)
+    extract_ms = (time.perf_counter() - start) * 1000
+    checks = (schema_checks(values.data, doctype) + domain_checks(values.data, doctype)
+              + consistency_checks(values.data, doctype) + grounding_checks(values.data, doctype, document.text))
+    if any(c.kind == "schema" and not c.ok for c in checks):
+        status = "failure"
+    elif any(not c.ok for c in checks):
+        status = "partial"
+    else:
+        status = "success"
+    return ExtractionResult(schema_name=doctype.name, source=document.source, engine=engine_name, status=status,
+                            data=values.data, evidence=values.evidence, checks=checks,
+                            timings_ms={"extract": round(extract_ms, 2)}, llm_tokens=values.llm_tokens)
+
+
+def extract_file(path: Path, options: ExtractOptions, settings: Settings, doctype: DocumentType | None = None,
+                 on_page=None) -> ExtractionResult:
+    doctype = doctype or resolve_doctype(options.schema, settings)
+    start = time.perf_counter()
+    document = ocr_document(Path(path), options.ocr, settings, on_page=on_page)
+    ocr_ms = (time.perf_counter() - start) * 1000
+    result = extract_document(document, doctype, options.engine or default_engine_name(settings), settings)
+    result.timings_ms["ocr"] = round(ocr_ms, 2)
+    return result
+
+
+def extract(path: str | Path, schema: str | Path | dict, engine: str | None = None, ocr_engine: str | None = None,
+            password: str | None = None, settings: Settings | None = None) -> ExtractionResult:
+    """Python API: the same result as `socratext extract FILE --schema SCHEMA`."""
+    settings = settings or load_settings()
+    doctype = resolve_doctype(schema, settings)
+    options = ExtractOptions(schema=doctype.name, engine=engine, ocr=OcrOptions(engine=ocr_engine, password=password))
+    return extract_file(Path(path), options, settings, doctype)

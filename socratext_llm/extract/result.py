@@ -1,0 +1,48 @@
+"""What an extraction returns: the data, evidence for every value, and the checks it passed or failed."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..document import BBox, SourceInfo
+
+
+class Evidence(BaseModel):
+    """Where a value was read: page (0-based), box in page pixels, the source text, and who read it."""
+
+    page: int | None = None
+    bbox: BBox | None = None
+    source_text: str = ""
+    confidence: float = Field(0.0, ge=0.0, le=1.0)
+    engine: str
+
+
+CheckKind = Literal["schema", "domain", "consistency", "grounding"]
+
+
+class Check(BaseModel):
+    kind: CheckKind
+    field: str | None = Field(None, description="JSON pointer of the field, e.g. /items/0/total_price.")
+    ok: bool
+    message: str
+
+
+Status = Literal["success", "partial", "failure"]
+
+
+class ExtractionResult(BaseModel):
+    schema_name: str
+    source: SourceInfo | None = None
+    engine: str
+    status: Status
+    data: dict[str, Any]
+    evidence: dict[str, Evidence] = Field(default_factory=dict, description="By JSON pointer of the value.")
+    checks: list[Check] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    llm_tokens: int | None = None
+
+    @property
+    def failed_checks(self) -> list[Check]:
+        return [check for check in self.checks if not check.ok]

@@ -1,0 +1,109 @@
+"""Domain validators: check digits of French and international identifiers. Pure functions."""
+from __future__ import annotations
+
+import re
+
+LA_POSTE_SIREN = "356000000"
+
+
+def luhn_valid(digits: str) -> bool:
+    if not digits.isdigit():
+        return False
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def siren_valid(value: str) -> bool:
+    return len(value) == 9 and luhn_valid(value)
+
+
+def siret_valid(value: str) -> bool:
+    """14 digits, Luhn; La Poste's establishments use a digit sum divisible by 5 instead."""
+    if len(value) != 14 or not value.isdigit():
+        return False
+    if value.startswith(LA_POSTE_SIREN):
+        return sum(map(int, value)) % 5 == 0
+    return luhn_valid(value)
+
+
+def iban_valid(value: str) -> bool:
+    """ISO 13616: move the first four characters to the end, letters to numbers, mod 97 equals 1."""
+    compact = value.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", compact):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    number = "".join(str(int(c, 36)) for c in rearranged)
+    return int(number) % 97 == 1
+
+
+def nir_valid(value: str) -> bool:
+    """French social security number: 13 characters (Corsica 2A/2B) and a 2-digit key = 97 - n mod 97."""
+    compact = value.replace(" ", "").upper()
+    if not re.fullmatch(r"[12]\d{4}(?:\d{2}|2A|2B)\d{6}\d{2}", compact):
+        return False
+    body, key = compact[:13], int(compact[13:])
+    body = body.replace("2A", "19").replace("2B", "18")
+    return 97 - int(body) % 97 == key
+
+
+def mrz_check_digit(field: str) -> int:
+    """ICAO 9303 check digit: weights 7, 3, 1; digits as themselves, A–Z as 10–35, '<' as 0."""
+    weights = (7, 3, 1)
+    total = 0
+    for position, char in enumerate(field):
+        if char.isdigit():
+            value = int(char)
+        elif char.isalpha():
+            value = ord(char.upper()) - 55
+        else:
+            value = 0
+        total += value * weights[position % 3]
+    return total % 10
+
+
+def _check(field: str, digit: str) -> bool:
+    return digit.isdigit() and mrz_check_digit(field) == int(digit)
+
+
+def mrz_errors(lines: list[str]) -> list[str]:
+    """Failed check digits of a TD1 (3×30), TD3 passport (2×44) or French ID card (2×36) MRZ; [] when valid."""
+    lines = [line.strip().replace(" ", "") for line in lines if line.strip()]
+    shape = tuple(len(line) for line in lines)
+    problems: list[str] = []
+    if shape == (44, 44):
+        second = lines[1]
+        checks = {"document number": (second[0:9], second[9]), "birth date": (second[13:19], second[19]),
+                  "expiry date": (second[21:27], second[27]), "personal number": (second[28:42], second[42]),
+                  "composite": (second[0:10] + second[13:20] + second[21:43], second[43])}
+    elif shape == (30, 30, 30):
+        first, second = lines[0], lines[1]
+        checks = {"document number": (first[5:14], first[14]), "birth date": (second[0:6], second[6]),
+                  "expiry date": (second[8:14], second[14]),
+                  "composite": (first[5:30] + second[0:7] + second[8:15] + second[18:29], second[29])}
+    elif shape == (36, 36):  # French national ID card before 2021
+        first, second = lines[0], lines[1]
+        checks = {"document number": (second[0:12], second[12]), "birth date": (second[27:33], second[33]),
+                  "composite": (first + second[0:35], second[35])}
+    else:
+        return [f"unknown MRZ shape {shape}: expected 2×44, 3×30 or 2×36 characters"]
+    for name, (field, digit) in checks.items():
+        if name == "personal number" and set(field + digit) <= {"<"}:
+            continue
+        if not _check(field, digit if digit != "<" else "0"):
+            problems.append(f"{name} check digit")
+    return problems
+
+
+VALIDATORS = {
+    "siret": siret_valid,
+    "siren": siren_valid,
+    "iban": iban_valid,
+    "nir": nir_valid,
+}
