@@ -15,11 +15,14 @@ from ..ocr import ocr_engines
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import load_settings
 from .batch import report, run_batch
+from .extract_cmds import extract_command, schemas_app
 
 app = typer.Typer(name="socratext", help="French administrative documents into schema-valid JSON.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 bench_app = typer.Typer(help="Benchmarks on the real datasets; figures go to eval/results/.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(schemas_app, name="schemas")
+app.command("extract")(extract_command)
 
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
 
@@ -95,6 +98,24 @@ def bench_ocr(
     settings = load_settings(datasets_dir=data_dir)
     try:
         run_ocr_benchmark(settings, suites=suite or None, limit=limit, engines=engines or None)
+    except SocratextError as error:
+        report(error)
+        raise typer.Exit(error.exit_code) from None
+
+
+@bench_app.command("extract")
+def bench_extract(
+    engine: Annotated[str, typer.Option(help="Extraction engine.")] = "rules",
+    ocr_engine: Annotated[list[str], typer.Option("--ocr-engine", help="OCR engines, or 'gold' for the dataset's own OCR (repeatable).")] = [],
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Documents (default all).")] = None,
+) -> None:
+    """SROIE field scores (company, date, address, total) with our OCR and with the gold OCR."""
+    from ..bench.extraction import run_extraction_benchmark
+
+    settings = load_settings(datasets_dir=data_dir)
+    try:
+        run_extraction_benchmark(settings, engine, ocr_engine or ["gold", "rapidocr"], limit)
     except SocratextError as error:
         report(error)
         raise typer.Exit(error.exit_code) from None

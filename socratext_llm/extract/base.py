@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from ..document import Document
 from ..registry import Registry
 from ..settings import Settings
-from .result import Evidence
+from .result import Check, Evidence
 from .schemas import DocumentType
 
 
@@ -20,6 +20,7 @@ class FieldValues:
     data: dict[str, Any]
     evidence: dict[str, Evidence] = field(default_factory=dict)
     llm_tokens: int | None = None
+    checks: list[Check] = field(default_factory=list)
 
 
 class ExtractionEngine(ABC):

@@ -15,7 +15,7 @@ MONTHS = {
     "aug": 8, "august": 8, "sep": 9, "sept": 9, "septembre": 9, "september": 9, "oct": 10, "octobre": 10,
     "october": 10, "nov": 11, "novembre": 11, "november": 11, "dec": 12, "decembre": 12, "december": 12,
 }
-NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{2,4})(?!\d)")
+NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,4})([/.\-])(\d{1,2})\2(\d{2,4})(?![\d/\-]|\.\d)")
 WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er)?\s*[-/ ]?\s*([a-z]{3,9})\.?\s*[-/ ,]?\s*(\d{2,4})(?!\d)")
 AMOUNT = re.compile(r"[-−]?\s?\d{1,3}(?:[ .,'\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?(?!\d)|[-−]?\d+(?:[.,]\d{1,2})?")
 
@@ -41,11 +41,13 @@ def normalize_date(text: str) -> str | None:
     """The first date in the text as ISO 8601 (day-first, as printed in France), or None."""
     plain = strip_accents(text).lower()
     for match in NUMERIC_DATE.finditer(plain):
-        first, second, third = match.groups()
+        first, _, second, third = match.groups()
         if len(first) == 4:
             found = _iso(int(first), int(second), int(third))
+        elif len(first) <= 2:  # day first, as in France; month first only when day first is impossible
+            found = _iso(int(third), int(second), int(first)) or _iso(int(third), int(first), int(second))
         else:
-            found = _iso(int(third), int(second), int(first))
+            found = None
         if found:
             return found
     for match in WORD_DATE.finditer(plain):

@@ -39,7 +39,8 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
     values = engine.extract(document, doctype)
     extract_ms = (time.perf_counter() - start) * 1000
     checks = (schema_checks(values.data, doctype) + domain_checks(values.data, doctype)
-              + consistency_checks(values.data, doctype) + grounding_checks(values.data, doctype, document.text))
+              + consistency_checks(values.data, doctype) + grounding_checks(values.data, doctype, document.text)
+              + values.checks)
     if any(c.kind == "schema" and not c.ok for c in checks):
         status = "failure"
     elif any(not c.ok for c in checks):

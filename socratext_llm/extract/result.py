@@ -18,7 +18,7 @@ class Evidence(BaseModel):
     engine: str
 
 
-CheckKind = Literal["schema", "domain", "consistency", "grounding"]
+CheckKind = Literal["schema", "domain", "consistency", "grounding", "engine"]
 
 
 class Check(BaseModel):

@@ -31,6 +31,8 @@ def _amount(text: str, field: dict, hints: dict) -> ParsedValue | None:
         value = parse_amount(token)
         if value is None or not re.search(r"\d", token):
             continue
+        if hints.get("require_decimals") and not re.search(r"[.,]\d{2}$", token):
+            continue
         start = match.start() + (len(match.group(0)) - len(match.group(0).lstrip()))
         if hints.get("keep_printed"):
             return ParsedValue(token, start, start + len(token))

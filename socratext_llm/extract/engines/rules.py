@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ...document import Document
+from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
@@ -19,6 +20,7 @@ from ..textmatch import PlacedLine, contains_any, find_label, lines_below, place
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
 HEADER_LINES = 8
+ROUNDING = 0.05
 ENGINE = "rules"
 DATE_OR_PHONE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\(?\+?\d[\d ()\-]{8,}\d")
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{28,44}$")
@@ -47,12 +49,12 @@ def _candidates_after_label(reader: Reader, placed: PlacedLine, span: tuple[int,
     rest = placed.text[span[1]:]
     if rest.strip(SEPARATORS):
         yield placed, span[1], rest
-        return
     neighbour = right_neighbour(reader.lines, placed)
     if neighbour is not None:
         yield neighbour, 0, neighbour.text
-    for below in lines_below(reader.lines, placed):
-        yield below, 0, below.text
+    if not rest.strip(SEPARATORS):
+        for below in lines_below(reader.lines, placed):
+            yield below, 0, below.text
 
 
 def _matches_of_label(reader: Reader, label: str, field: dict, excluded: list[str]):
@@ -74,7 +76,12 @@ def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine
     select = hints.get("select", "first")
     if select == "largest":
         found = [match for label in labels for match in _matches_of_label(reader, label, field, excluded)]
-        return max(found, key=lambda item: _as_number(item[0])) if found else None
+        if not found:
+            return None
+        # the largest total, or the one printed after it once rounded (a few cents less)
+        largest = max(_as_number(item[0]) for item in found)
+        close = [item for item in found if largest - _as_number(item[0]) <= ROUNDING]
+        return max(close, key=lambda item: item[1].position)
     for label in labels:
         found = list(_matches_of_label(reader, label, field, excluded))
         if found:
@@ -83,7 +90,6 @@ def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine
 
 
 def _as_number(value: Any) -> float:
-    from ..normalize import normalize_amount
     if isinstance(value, (int, float)):
         return float(value)
     return normalize_amount(str(value)) or 0.0
@@ -112,7 +118,13 @@ def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] 
     keyworded = [p for p in head if contains_any(p, hints.get("keywords", []))]
     wordy = [p for p in head if len(re.findall(r"[A-Za-zÀ-ÿ]", p.text)) >= 3 and not DATE_OR_PHONE.search(p.text)]
     for placed in keyworded[:1] or wordy[:1]:
-        value = _strip(placed.text, hints.get("strip_patterns", []))
+        text = placed.text
+        following = reader.lines[placed.position + 1] if placed.position + 1 < len(reader.lines) else None
+        if following is not None and not re.search(r"\d", following.text) and (
+                re.search(r"(?:&|-|\bAND|\bET)\s*$", text) or contains_any(following, hints.get("keywords", []))):
+            text = f"{text} {following.text}"  # a name printed over two lines
+            placed = following
+        value = _strip(text, hints.get("strip_patterns", []))
         if value:
             return value[: field.get("maxLength", len(value))], placed
     return None
@@ -128,7 +140,9 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
         if placed.page != anchor.page or len(taken) >= hints.get("max_lines", 3):
             break
         text = placed.text.strip()
-        if any(p.search(text) for p in skips) and not taken:
+        if any(p.search(text) for p in skips) or normalize_date(text):
+            if taken:
+                break
             continue
         if contains_any(placed, hints.get("stop_labels", [])) or DATE_OR_PHONE.search(text):
             break
