@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 1024
     llm_context_tokens: int = Field(3000, description="Token budget of the document text in one prompt.")
     outlines_model: Path | None = Field(None, description="Local model for the outlines engine: a GGUF file or a transformers folder.")
+    decoding_string_cap: int = Field(200, ge=1, description="Longest string a local model may write in one field.")
+    decoding_items_cap: int = Field(20, ge=1, description="Most items a local model may write in one list.")
     datasets_dir: Path = Field(Path("../shared/datasets"), description="Where the benchmark datasets live.")
     results_dir: Path = Field(Path("eval/results"), description="Where benchmarks write their figures.")
 

@@ -14,21 +14,12 @@ from ...errors import LlmOutputError, LlmUnavailableError
 from ...settings import Settings
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..evidence import locate_all
+from ..llm_wire import wire_schema
 from ..prompting import PromptBuilder, chunk_document, merge_partial_results
 from ..schemas import DocumentType
 from ..textmatch import placed_lines
 
 BACKOFF_S = 1.0
-
-
-def wire_schema(schema: Any) -> Any:
-    """The schema as sent to a server: our x- hints and $id/$schema removed (servers reject unknown keys)."""
-    if isinstance(schema, dict):
-        return {key: wire_schema(value) for key, value in schema.items()
-                if not key.startswith("x-") and key not in ("$id", "$schema")}
-    if isinstance(schema, list):
-        return [wire_schema(value) for value in schema]
-    return schema
 
 
 def response_format(doctype: DocumentType) -> dict:

@@ -1,0 +1,103 @@
+"""Schemas for constrained decoding with local models: every field bounded so greedy decoding ends.
+
+Numbers become digit-bounded strings (JSON's number grammar has no length limit),
+dates get their ISO pattern, strings and arrays get caps; the answer's numbers are
+restored afterwards. The longest possible answer is known, and it is the token
+budget: a token is at least one character, so generation is never cut short.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .llm_wire import wire_schema
+
+NUMBER_PATTERN = r"-?\d{1,9}(\.\d{1,2})?"
+INTEGER_PATTERN = r"-?\d{1,9}"
+DATE_PATTERN = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+FRACTION = r"(\.\d{1,2})?"
+MAX_ENUMERATED_RANGE = 2000
+DEFAULT_STRING_CAP = 200
+DEFAULT_ITEMS_CAP = 20
+
+
+def _types(node: dict) -> list[str]:
+    kind = node.get("type", "string")
+    return kind if isinstance(kind, list) else [kind]
+
+
+def bounded(node: Any, string_cap: int = DEFAULT_STRING_CAP, items_cap: int = DEFAULT_ITEMS_CAP) -> Any:
+    """The decoding form of a (wire) schema node."""
+    if not isinstance(node, dict):
+        return node
+    types = _types(node)
+    nullable = "null" in types
+    if "object" in types:
+        properties = {k: bounded(v, string_cap, items_cap) for k, v in node.get("properties", {}).items()}
+        return {"type": "object", "properties": properties, "required": list(properties),
+                "additionalProperties": False}
+    if "array" in types:
+        return {"type": "array", "items": bounded(node.get("items", {}), string_cap, items_cap),
+                "maxItems": min(node.get("maxItems", items_cap), items_cap)}
+    if "enum" in node:
+        return {"enum": node["enum"]}
+    if "number" in types or "integer" in types:
+        base = {"type": "string", "pattern": number_pattern(node, "number" not in types)}
+    elif node.get("format") == "date":
+        base = {"type": "string", "pattern": DATE_PATTERN}
+    else:
+        base = {"type": "string", "maxLength": min(node.get("maxLength", string_cap), string_cap)}
+    return {"anyOf": [base, {"type": "null"}]} if nullable else base
+
+
+def number_pattern(node: dict, integer: bool) -> str:
+    """A digit-bounded regular expression for a number field, honouring minimum and maximum."""
+    fraction = "" if integer else FRACTION
+    low, high = node.get("minimum"), node.get("maximum")
+    if low is not None and high is not None and 0 <= high - low <= MAX_ENUMERATED_RANGE:
+        first, last = int(-(-low // 1)), int(high // 1)
+        below = "|".join(str(value) for value in range(first, last))
+        top = str(last) + ("" if integer else r"(\.0{1,2})?")
+        return f"(({below}){fraction}|{top})" if below else top  # grouped: it is embedded between quotes
+    if low is not None and low >= 1:
+        return r"[1-9]\d{0,8}" + fraction
+    if low is not None and low >= 0:
+        return r"\d{1,9}" + fraction
+    return INTEGER_PATTERN if integer else NUMBER_PATTERN
+
+
+def decoding_schema(schema: dict, string_cap: int = DEFAULT_STRING_CAP, items_cap: int = DEFAULT_ITEMS_CAP) -> dict:
+    return bounded(wire_schema(schema), string_cap, items_cap)
+
+
+def max_chars(node: dict) -> int:
+    """Upper bound of the length of any JSON text matching a decoding schema (one optional space per gap)."""
+    if "anyOf" in node:
+        return max(max_chars(option) for option in node["anyOf"])
+    if "enum" in node:
+        return max(len(json.dumps(option)) for option in node["enum"])
+    kind = node.get("type")
+    if kind == "null":
+        return 4
+    if kind == "object":
+        return 2 + sum(len(json.dumps(key)) + 4 + max_chars(value) for key, value in node["properties"].items())
+    if kind == "array":
+        return 2 + node["maxItems"] * (max_chars(node["items"]) + 2)
+    if "pattern" in node:
+        return 2 + (10 if node["pattern"] == DATE_PATTERN else 13)  # dates, and numbers of at most 9+1+2 characters
+    return 2 + 6 * node.get("maxLength", DEFAULT_STRING_CAP)  # \uXXXX escapes
+
+
+def restore(value: Any, node: dict) -> Any:
+    """Numbers decoded as strings back to numbers, following the original (wire) schema."""
+    if value is None or not isinstance(node, dict):
+        return value
+    types = _types(node)
+    if isinstance(value, dict):
+        return {k: restore(v, node.get("properties", {}).get(k, {})) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore(v, node.get("items", {})) for v in value]
+    if isinstance(value, str) and ("number" in types or "integer" in types) and "enum" not in node:
+        number = float(value)
+        return int(number) if "integer" in types and "number" not in types else number
+    return value

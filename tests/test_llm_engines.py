@@ -1,0 +1,92 @@
+"""LLM paths: pure request adapters (no network), and outlines constrained decoding on a tiny random model."""
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from socratext_llm import ocr
+from socratext_llm.errors import LlmUnavailableError
+from socratext_llm.extract.base import get_extraction_engine
+from socratext_llm.extract.decoding import decoding_schema, max_chars, restore
+from socratext_llm.extract.engines.llm import parse_answer, request_body, response_format
+from socratext_llm.extract.llm_wire import wire_schema
+from socratext_llm.extract.pipeline import extract_document
+from socratext_llm.extract.schemas import SchemaRegistry
+from socratext_llm.settings import load_settings
+
+from .tiny_model import build_tiny_model
+
+
+@pytest.fixture(scope="module")
+def registry(settings):
+    return SchemaRegistry(settings)
+
+
+def test_wire_schema_drops_our_hints_but_keeps_fields(registry):
+    schema = registry.get("payslip").schema
+    wire = wire_schema(schema)
+    text = json.dumps(wire)
+    assert "x-socratext" not in text and "$schema" not in text
+    assert set(wire["properties"]) == set(schema["properties"])
+    assert wire_schema({"properties": {"x-ray": {"type": "string"}}}) == {"properties": {"x-ray": {"type": "string"}}}
+
+
+def test_request_body_asks_for_schema_constrained_output(registry):
+    doctype = registry.get("rib")
+    body = request_body("openai/some-model", [{"role": "user", "content": "doc"}], doctype, 256)
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["name"] == "rib"
+    assert body["response_format"]["json_schema"]["schema"]["properties"]["iban"]["maxLength"] == 42
+    assert body["temperature"] == 0.0 and body["max_tokens"] == 256
+    assert response_format(doctype)["json_schema"]["strict"] is True
+
+
+@pytest.mark.parametrize("content, problem", [
+    (None, "empty"), ("not json", "invalid JSON"), ('{"iban": 3}', "iban"),
+    ('{"iban": null, "bic": null, "holder": null, "bank_name": null, "extra": 1}', "Additional properties")])
+def test_unusable_answers_are_explained(registry, content, problem):
+    data, reason = parse_answer(content, registry.get("rib"))
+    assert data is None and problem in reason
+
+
+def test_llm_engine_without_server_is_a_clear_error():
+    with pytest.raises(LlmUnavailableError) as error:
+        get_extraction_engine("llm", load_settings(llm_base_url=None))
+    assert "SOCRATEXT_LLM_BASE_URL" in error.value.hint
+
+
+def test_hybrid_falls_back_to_rules_when_the_llm_is_down(example_pdf):
+    settings = load_settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="none", llm_retries=0, llm_timeout_s=2)
+    document = ocr(example_pdf, settings=settings)
+    result = extract_document(document, SchemaRegistry(settings).get("rent_receipt"), "hybrid", settings)
+    assert result.data["total"] == 845.0
+    assert any(c.kind == "engine" and not c.ok and "LLM unavailable" in c.message for c in result.checks)
+
+
+def test_decoding_schema_bounds_everything(registry):
+    for name in registry.names():
+        schema = decoding_schema(registry.get(name).schema, string_cap=40, items_cap=3)
+        text = json.dumps(schema)
+        assert '"number"' not in text and '"integer"' not in text  # numbers are digit-bounded strings
+        assert 0 < max_chars(schema) < 20_000
+    restored = restore({"parts": "2.5", "tax_year": "2024", "declarant_1": "A"}, wire_schema(registry.get("tax_notice").schema))
+    assert restored == {"parts": 2.5, "tax_year": 2024, "declarant_1": "A"}
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize("seed", [0, 1])
+def test_outlines_always_yields_schema_valid_json_on_a_random_model(tmp_path_factory, seed, registry, example_pdf):
+    pytest.importorskip("outlines")
+    pytest.importorskip("transformers")
+    folder = build_tiny_model(tmp_path_factory.mktemp(f"tiny{seed}"), seed)
+    settings = load_settings(outlines_model=folder, decoding_string_cap=40, decoding_items_cap=3,
+                             llm_context_tokens=400)
+    document = ocr(example_pdf, settings=settings)
+    for name in registry.names():
+        doctype = registry.get(name)
+        result = extract_document(document, doctype, "outlines", settings)
+        jsonschema.validate(result.data, wire_schema(doctype.schema))
+        assert result.engine == "outlines"
+        assert all(e.engine == "outlines" for e in result.evidence.values())
