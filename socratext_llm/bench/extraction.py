@@ -15,6 +15,7 @@ from ..field_metrics import FieldScore, normalised_match, strict_match
 from ..ocr_cache import cached_ocr
 from ..pipeline import OcrOptions
 from ..settings import Settings
+from .report import write_summary
 
 CACHE_DIR = Path(".cache/ocr")
 
@@ -65,5 +66,6 @@ def run_extraction_benchmark(settings: Settings, engine: str, ocr_engines: list[
         figures["measured_at"] = time.strftime("%Y-%m-%d %H:%M")
         path = folder / f"extract_sroie_{engine}_{ocr_engine}.json"
         path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_summary(folder)
         print(f"wrote {path}: mean F1 {figures['mean_f1_normalised']} (normalised), "
               f"{figures['mean_f1_strict']} (strict)", file=sys.stderr)

@@ -29,6 +29,7 @@ from ..metrics import cer, match_words, wer
 from ..ocr import get_ocr_engine
 from ..pipeline import OcrOptions, ocr_document, read_line
 from ..settings import Settings
+from .report import write_summary
 
 DEFAULT_ENGINES = ["rapidocr", "tesseract"]
 ALL_SUITES = ["tapuscorpus", "funsd", "speed"]
@@ -42,7 +43,7 @@ def _write(settings: Settings, name: str, figures: dict) -> Path:
     figures["measured_at"] = time.strftime("%Y-%m-%d %H:%M")
     path = folder / f"ocr_{name}.json"
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {path}", file=sys.stderr)
+    print(f"wrote {path} and {write_summary(folder)}", file=sys.stderr)
     return path
 
 

@@ -62,6 +62,7 @@ class LlmEngine(ExtractionEngine):
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # else importing litellm goes online
         import litellm
 
+        litellm.suppress_debug_info = True  # its help banner would go to our stdout
         self.litellm = litellm
         self.prompts = PromptBuilder()
 
@@ -69,6 +70,8 @@ class LlmEngine(ExtractionEngine):
         exceptions = self.litellm.exceptions
         retryable = (exceptions.APIConnectionError, exceptions.Timeout, exceptions.ServiceUnavailableError,
                      exceptions.InternalServerError, exceptions.RateLimitError)
+        refused = (exceptions.APIError, exceptions.NotFoundError, exceptions.BadRequestError,
+                   exceptions.AuthenticationError, exceptions.PermissionDeniedError)
         body = request_body(f"openai/{self.settings.llm_model}", messages, doctype, self.settings.llm_max_tokens)
         for attempt in range(self.settings.llm_retries + 1):
             try:
@@ -81,7 +84,7 @@ class LlmEngine(ExtractionEngine):
                                               f"({type(error).__name__})") from error
                 time.sleep(BACKOFF_S * 2 ** attempt)
                 continue
-            except exceptions.APIError as error:
+            except refused as error:
                 raise LlmUnavailableError(f"LLM server refused the request ({type(error).__name__}: "
                                           f"{str(error)[:200]})") from error
             usage = getattr(response, "usage", None)
