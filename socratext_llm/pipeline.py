@@ -16,7 +16,7 @@ from .ingest import PageInput, SourceFile, file_sha256, open_source
 from .layout import LineGroup, build_blocks, group_lines
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
-from .preprocess import prepare_scan, resize
+from .preprocess import prepare_scan, resize, unrotate_box
 from .settings import Settings, load_settings
 
 MAX_UPSCALE = 3.0
@@ -112,6 +112,11 @@ def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Pa
     recognised = recognise_with_upscale(engine, prepared.image, settings.min_text_height_px)
     if settings.french_correction:
         recognised = french_corrected(recognised, settings)
+    if prepared.skew_angle:
+        for item in recognised:
+            item.box = unrotate_box(item.box, prepared.skew_angle, width, height)
+            for word in item.words:
+                word.box = unrotate_box(word.box, prepared.skew_angle, width, height)
     lines = []
     for item in recognised:
         words = [_word(w.text, BBox(x0=w.box[0], y0=w.box[1], x1=w.box[2], y1=w.box[3]), w.confidence, width, height)

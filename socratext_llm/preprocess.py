@@ -19,6 +19,7 @@ SKEW_SEARCH_DEG = 5.0
 SKEW_ANALYSIS_SIDE = 1200
 ORIENTATION_ANALYSIS_SIDE = 1600
 MIN_ORIENTATION_CONFIDENCE = 2.0
+MIN_UPSIDE_DOWN_CONFIDENCE = 5.0
 
 
 @dataclass
@@ -81,6 +82,31 @@ def estimate_skew(image: np.ndarray) -> float:
     return round(float(best), 2)
 
 
+def unrotate_box(box: tuple[float, float, float, float], angle: float, width: int,
+                 height: int) -> tuple[float, float, float, float]:
+    """A box found on the deskewed image, as the envelope of its corners on the page before deskew.
+
+    Deskew helps recognition; boxes are reported on the page as it was scanned, so that they line up
+    with the page image a user sees.
+    """
+    if abs(angle) < 0.05:
+        return box
+    matrix = cv2.invertAffineTransform(cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0))
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], dtype=np.float64)
+    moved = corners @ matrix.T
+    return (max(0.0, float(moved[:, 0].min())), max(0.0, float(moved[:, 1].min())),
+            min(float(width), float(moved[:, 0].max())), min(float(height), float(moved[:, 1].max())))
+
+
+def text_runs_vertically(image: np.ndarray) -> bool:
+    """Whether ink is organised in columns rather than rows (a page turned a quarter)."""
+    mask = ink_mask(resize(image, downscale_factor(image, SKEW_ANALYSIS_SIDE))).astype(np.float32)
+    rows = float(np.square(np.diff(mask.sum(axis=1))).sum()) / max(1, mask.shape[1])
+    columns = float(np.square(np.diff(mask.sum(axis=0))).sum()) / max(1, mask.shape[0])
+    return columns > rows
+
+
 def rotate_small(image: np.ndarray, angle: float) -> np.ndarray:
     """Rotate by a small angle about the centre, filling the corners with white."""
     if abs(angle) < 0.05:
@@ -105,7 +131,13 @@ def page_orientation(image: np.ndarray) -> int:
         return 0
     small = resize(image, downscale_factor(image, ORIENTATION_ANALYSIS_SIDE))
     rotate, confidence = detect_orientation(binary, small)
-    return rotate if confidence >= MIN_ORIENTATION_CONFIDENCE else 0
+    if confidence < MIN_ORIENTATION_CONFIDENCE:
+        return 0
+    if rotate in (90, 270) and not text_runs_vertically(small):
+        return 0  # OSD misreads some upright forms as turned; the ink's direction says otherwise
+    if rotate == 180 and confidence < MIN_UPSIDE_DOWN_CONFIDENCE:
+        return 0
+    return rotate
 
 
 def prepare_scan(image: np.ndarray, settings: Settings) -> PreparedScan:

@@ -33,7 +33,7 @@ from .report import write_summary
 
 DEFAULT_ENGINES = ["rapidocr", "tesseract"]
 ALL_SUITES = ["tapuscorpus", "funsd", "speed"]
-ABLATION_FORMS = 40
+ABLATION_FORMS = 25
 
 
 def _write(settings: Settings, name: str, figures: dict) -> Path:
