@@ -151,3 +151,15 @@ def test_pages_are_streamed_one_at_a_time(tmp_path, example_scan, settings):
         first = next(pages)
         assert first.index == 0 and "Lefèvre" in first.text
         assert next(pages).index == 1
+
+
+def test_line_reading_does_not_change_page_reading(example_scan, settings):
+    """RapidOCR keeps per-call flags as defaults; a line read must not turn detection off for pages."""
+    from socratext_llm.ocr import get_ocr_engine
+
+    engine = get_ocr_engine("rapidocr", settings)
+    image = np.asarray(Image.open(example_scan).convert("RGB"))
+    text, confidence = engine.recognise_line(np.ascontiguousarray(image[150:260, 100:1500]))
+    assert confidence > 0
+    lines = engine.recognise_page(image)
+    assert any("QUITTANCE DE LOYER" in line.text for line in lines)

@@ -63,7 +63,8 @@ class RapidOcrEngine(OcrEngine):
         })
 
     def recognise_page(self, image: np.ndarray) -> list[RecognisedLine]:
-        result = self.engine(image[:, :, ::-1].copy())  # RapidOCR takes BGR like OpenCV
+        # RapidOCR keeps call flags as its new defaults: pass them all, every time
+        result = self.engine(image[:, :, ::-1].copy(), use_det=True, use_cls=False, use_rec=True)  # BGR in
         if result.boxes is None or result.txts is None:
             return []
         word_results = result.word_results or [()] * len(result.txts)
