@@ -23,6 +23,7 @@ HEADER_LINES = 8
 ROUNDING = 0.05
 ENGINE = "rules"
 DATE_OR_PHONE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\(?\+?\d[\d ()\-]{8,}\d")
+LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{28,44}$")
 GRADE = re.compile(r"\((?:grade\s*)?(A|B|C|AE)\)|\bgrade\s+(A|B|C)\b|\b(AE)\b|accord d'experts", re.IGNORECASE)
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
@@ -144,7 +145,8 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
             if taken:
                 break
             continue
-        if contains_any(placed, hints.get("stop_labels", [])) or DATE_OR_PHONE.search(text):
+        if contains_any(placed, hints.get("stop_labels", [])) or DATE_OR_PHONE.search(text) or \
+                (taken and LABELLED_VALUE.search(text)):
             break
         taken.append(placed)
     if not taken:
