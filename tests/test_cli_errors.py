@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pymupdf
-import pytest
 from PIL import Image
 
 from socratext_llm import errors

@@ -1,7 +1,6 @@
 """Every input kind through the real pipeline, asserting words, boxes and text sources."""
 from __future__ import annotations
 
-import io
 
 import numpy as np
 import pymupdf

@@ -55,7 +55,7 @@ class SourceFile(ABC):
     @abstractmethod
     def iter_pages(self) -> Iterator[PageInput]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release file handles; backends that hold none keep this no-op."""
 
     def __enter__(self) -> SourceFile:

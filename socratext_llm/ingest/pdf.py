@@ -60,6 +60,35 @@ def image_cover_ratio(page: pymupdf.Page) -> float:
     return best
 
 
+def _word(chars: list[dict]) -> TextSpanWord:
+    return TextSpanWord(text="".join(c["c"] for c in chars),
+                        box=(min(c["bbox"][0] for c in chars), min(c["bbox"][1] for c in chars),
+                             max(c["bbox"][2] for c in chars), max(c["bbox"][3] for c in chars)))
+
+
+def _layer_line(line: dict) -> TextLayerLine | None:
+    """One PyMuPDF line as words (split at spaces and span changes), its largest font size and weight."""
+    words: list[TextSpanWord] = []
+    sizes: list[float] = []
+    bold_chars = 0
+    for span in line["spans"]:
+        current: list[dict] = []
+        for char in span["chars"]:
+            if char["c"].isspace():
+                if current:
+                    words.append(_word(current))
+                current = []
+                continue
+            current.append(char)
+            sizes.append(span["size"])
+            bold_chars += bool(span["flags"] & BOLD_FLAG) or "bold" in span["font"].lower()
+        if current:
+            words.append(_word(current))
+    if not words:
+        return None
+    return TextLayerLine(words=_merge_touching(words), font_size=max(sizes), bold=bold_chars > len(sizes) / 2)
+
+
 def text_layer_blocks(page: pymupdf.Page) -> list[TextLayerBlock]:
     """Words with exact boxes, grouped in PyMuPDF's lines and blocks, with font size and weight."""
     raw = page.get_text("rawdict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
@@ -67,37 +96,7 @@ def text_layer_blocks(page: pymupdf.Page) -> list[TextLayerBlock]:
     for block in raw["blocks"]:
         if block.get("type") != 0:
             continue
-        lines: list[TextLayerLine] = []
-        for line in block["lines"]:
-            words: list[TextSpanWord] = []
-            current: list[dict] = []
-            sizes: list[float] = []
-            bold_chars = 0
-            total_chars = 0
-
-            def flush() -> None:
-                if current:
-                    text = "".join(c["c"] for c in current)
-                    x0 = min(c["bbox"][0] for c in current)
-                    y0 = min(c["bbox"][1] for c in current)
-                    x1 = max(c["bbox"][2] for c in current)
-                    y1 = max(c["bbox"][3] for c in current)
-                    words.append(TextSpanWord(text=text, box=(x0, y0, x1, y1)))
-                    current.clear()
-
-            for span in line["spans"]:
-                for char in span["chars"]:
-                    if char["c"].isspace():
-                        flush()
-                        continue
-                    current.append(char)
-                    sizes.append(span["size"])
-                    total_chars += 1
-                    bold_chars += bool(span["flags"] & BOLD_FLAG) or "bold" in span["font"].lower()
-                flush()  # spans of one line that touch are still separate words only if spaced
-            if words:
-                lines.append(TextLayerLine(words=_merge_touching(words), font_size=max(sizes),
-                                           bold=bold_chars > total_chars / 2))
+        lines = [layer for layer in (_layer_line(line) for line in block["lines"]) if layer is not None]
         if lines:
             blocks.append(TextLayerBlock(lines=lines))
     return blocks

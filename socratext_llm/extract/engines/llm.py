@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any
 
 from jsonschema import Draft202012Validator
 

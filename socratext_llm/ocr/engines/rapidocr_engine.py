@@ -69,7 +69,7 @@ class RapidOcrEngine(OcrEngine):
             return []
         word_results = result.word_results or [()] * len(result.txts)
         lines = []
-        for points, text, score, tokens in zip(result.boxes, result.txts, result.scores, word_results):
+        for points, text, score, tokens in zip(result.boxes, result.txts, result.scores, word_results, strict=False):
             text = " ".join(text.split())
             if not text:
                 continue
