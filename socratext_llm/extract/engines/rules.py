@@ -20,6 +20,7 @@ from ..textmatch import PlacedLine, contains_any, find_label, lines_below, place
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
 HEADER_LINES = 8
+MIN_STATEMENT_WORDS = 5
 ROUNDING = 0.05
 ENGINE = "rules"
 DATE_OR_PHONE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\(?\+?\d[\d ()\-]{8,}\d")
@@ -217,7 +218,7 @@ def _graded_statements(reader: Reader, document: Document) -> list[tuple[dict, P
         if id(placed.line) in headings:
             section = headings[id(placed.line)]
         match = GRADE.search(placed.text)
-        if match:
+        if match and len(placed.text.split()) >= MIN_STATEMENT_WORDS:  # not a grade legend or a lone 'AE'
             grade = next((g for g in match.groups() if g), "AE").upper()
             statements.append(({"text": placed.text.strip()[:1500], "grade": grade, "section": section,
                                 "page": placed.page + 1}, placed))
@@ -262,8 +263,8 @@ class RulesEngine(ExtractionEngine):
         elif strategy == "largest_heading":
             heading = _largest_heading(reader, document)
             if heading:
-                reader.record(pointer, heading, 0, len(heading.text), 0.8)
-                return heading.text.strip()[: field.get("maxLength", 300)]
+                reader.record(pointer, heading[0], 0, len(heading[0].text), 0.8)
+                return heading[1][: field.get("maxLength", 300)]
         elif "keywords_map" in hints:
             for value, keywords in hints["keywords_map"].items():
                 for placed in reader.lines:
@@ -294,11 +295,19 @@ class RulesEngine(ExtractionEngine):
         return [row for row, _ in rows]
 
 
-def _largest_heading(reader: Reader, document: Document) -> PlacedLine | None:
+def _largest_heading(reader: Reader, document: Document) -> tuple[PlacedLine, str] | None:
+    """The top-level heading of the first pages (consecutive blocks of that level joined: a title
+    printed over several lines), else the first line."""
     by_line = {id(p.line): p for p in reader.lines}
     for page in document.pages[:2]:
         headings = [b for b in page.blocks if b.kind == "heading" and b.heading_level]
         if headings:
-            block = min(headings, key=lambda b: (b.heading_level, b.order))
-            return by_line.get(id(block.lines[0]))
-    return reader.lines[0] if reader.lines else None
+            first = min(headings, key=lambda b: (b.heading_level, b.order))
+            parts = [first]
+            for block in page.blocks[first.order + 1:]:
+                if block.kind != "heading" or block.heading_level != first.heading_level:
+                    break
+                parts.append(block)
+            text = " ".join(" ".join(line.text for line in block.lines) for block in parts)
+            return by_line[id(first.lines[0])], " ".join(text.split())
+    return (reader.lines[0], reader.lines[0].text.strip()) if reader.lines else None
