@@ -16,10 +16,11 @@ from .ingest import PageInput, SourceFile, file_sha256, open_source
 from .layout import LineGroup, build_blocks, group_lines
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
-from .preprocess import prepare_scan, resize, unrotate_box
+from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
 from .settings import Settings, load_settings
 
 MAX_UPSCALE = 3.0
+BLANK_INK_RATIO = 0.0005  # a page with less ink than this is blank: nothing to recognise
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Pa
     prepared = prepare_scan(image, settings)
     del image
     height, width = prepared.image.shape[:2]
-    recognised = recognise_with_upscale(engine, prepared.image, settings.min_text_height_px)
+    blank = ink_ratio(prepared.image) < BLANK_INK_RATIO
+    recognised = [] if blank else recognise_with_upscale(engine, prepared.image, settings.min_text_height_px)
     if settings.french_correction:
         recognised = french_corrected(recognised, settings)
     if prepared.skew_angle:

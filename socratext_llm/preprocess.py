@@ -57,6 +57,12 @@ def ink_mask(image: np.ndarray) -> np.ndarray:
     return mask
 
 
+def ink_ratio(image: np.ndarray) -> float:
+    """Share of dark pixels, measured on a small copy (blank pages have almost none)."""
+    gray = cv2.cvtColor(resize(image, downscale_factor(image, 800)), cv2.COLOR_RGB2GRAY)
+    return float((gray < 128).mean())
+
+
 def estimate_skew(image: np.ndarray) -> float:
     """Angle (degrees, counter-clockwise positive) that makes text lines horizontal.
 

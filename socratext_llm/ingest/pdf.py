@@ -89,9 +89,18 @@ def _layer_line(line: dict) -> TextLayerLine | None:
     return TextLayerLine(words=_merge_touching(words), font_size=max(sizes), bold=bold_chars > len(sizes) / 2)
 
 
-def text_layer_blocks(page: pymupdf.Page) -> list[TextLayerBlock]:
+def raw_text_layer(page: pymupdf.Page) -> dict:
+    return page.get_text("rawdict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
+
+
+def raw_text(raw: dict) -> str:
+    """The characters of a rawdict, for judging whether the text layer is real."""
+    return "".join(char["c"] for block in raw["blocks"] if block.get("type") == 0 for line in block["lines"]
+                   for span in line["spans"] for char in span["chars"])
+
+
+def text_layer_blocks(raw: dict) -> list[TextLayerBlock]:
     """Words with exact boxes, grouped in PyMuPDF's lines and blocks, with font size and weight."""
-    raw = page.get_text("rawdict", flags=pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP)
     blocks: list[TextLayerBlock] = []
     for block in raw["blocks"]:
         if block.get("type") != 0:
@@ -160,9 +169,8 @@ class PdfSource(SourceFile):
                     raise InputTooLargeError(
                         f"{self.path.name}: page {index + 1} is {rect.width:.0f}x{rect.height:.0f} pt, "
                         f"over the limit of {self.settings.max_page_side_pt:.0f} pt")
-                text = page.get_text("text")
-                cover = image_cover_ratio(page)
-                layer = text_layer_blocks(page) if has_real_text(text, cover) else None
+                raw = raw_text_layer(page)
+                layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) else None
             except (pymupdf.FileDataError, RuntimeError) as error:
                 raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be read ({error})") from error
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,

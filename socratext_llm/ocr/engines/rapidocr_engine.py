@@ -59,7 +59,6 @@ class RapidOcrEngine(OcrEngine):
             "Global.log_level": "error",
             "Global.return_word_box": True,
             "Global.use_cls": False,  # page orientation is settled before OCR; per-line flips misfire
-            "Global.max_side_len": settings.max_ocr_side_px,
         })
 
     def recognise_page(self, image: np.ndarray) -> list[RecognisedLine]:
