@@ -115,20 +115,45 @@ def _strip(text: str, patterns: list[str]) -> str:
     return " ".join(text.split()).strip(" ,:;-")
 
 
+def _rows(reader: Reader) -> list[list[PlacedLine]]:
+    """Lines sharing a row (half their height overlapping), top to bottom, each row left to right.
+
+    Engines cut a printed line where the gap is wide ('SAM SAM' | 'TRADING CO'); names and addresses
+    are read by rows.
+    """
+    rows: list[list[PlacedLine]] = []
+    ordered = sorted(reader.lines, key=lambda p: (p.page, (p.bbox.y0 + p.bbox.y1) / 2))
+    for placed in ordered:
+        last = rows[-1][-1] if rows else None
+        if last is not None and last.page == placed.page:
+            shared = min(last.bbox.y1, placed.bbox.y1) - max(last.bbox.y0, placed.bbox.y0)
+            if shared > 0.5 * min(last.bbox.height, placed.bbox.height):
+                rows[-1].append(placed)
+                continue
+        rows.append([placed])
+    return [sorted(row, key=lambda p: p.bbox.x0) for row in rows]
+
+
+def _row_text(row: list[PlacedLine]) -> str:
+    return " ".join(p.text.strip() for p in row)
+
+
 def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
-    head = [p for p in reader.lines if p.page == 0][:HEADER_LINES]
-    keyworded = [p for p in head if contains_any(p, hints.get("keywords", []))]
-    wordy = [p for p in head if len(re.findall(r"[A-Za-zÀ-ÿ]", p.text)) >= 3 and not DATE_OR_PHONE.search(p.text)]
-    for placed in keyworded[:1] or wordy[:1]:
-        text = placed.text
-        following = reader.lines[placed.position + 1] if placed.position + 1 < len(reader.lines) else None
-        if following is not None and not re.search(r"\d", following.text) and (
-                re.search(r"(?:&|-|\bAND|\bET)\s*$", text) or contains_any(following, hints.get("keywords", []))):
-            text = f"{text} {following.text}"  # a name printed over two lines
-            placed = following
+    rows = [row for row in _rows(reader) if row[0].page == 0][:HEADER_LINES]
+    keywords = hints.get("keywords", [])
+    keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
+    wordy = [i for i, row in enumerate(rows)
+             if len(re.findall(r"[A-Za-zÀ-ÿ]", _row_text(row))) >= 3 and not DATE_OR_PHONE.search(_row_text(row))]
+    for index in keyworded[:1] or wordy[:1]:
+        text, anchor = _row_text(rows[index]), rows[index][-1]
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        if following is not None and not re.search(r"\d", _row_text(following)) and (
+                re.search(r"(?:&|-|\bAND|\bET)\s*$", text) or any(contains_any(p, keywords) for p in following)):
+            text = f"{text} {_row_text(following)}"  # a name printed over two lines
+            anchor = following[-1]
         value = _strip(text, hints.get("strip_patterns", []))
         if value:
-            return value[: field.get("maxLength", len(value))], placed
+            return value[: field.get("maxLength", len(value))], anchor
     return None
 
 
@@ -136,23 +161,25 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
     anchor = reader.anchors.get(hints.get("after", ""))
     if anchor is None:
         return None
-    taken: list[PlacedLine] = []
+    rows = _rows(reader)
+    start = next(i for i, row in enumerate(rows) if anchor in row) + 1
+    taken: list[list[PlacedLine]] = []
     skips = [re.compile(p) for p in hints.get("skip_patterns", [])]
-    for placed in reader.lines[anchor.position + 1:]:
-        if placed.page != anchor.page or len(taken) >= hints.get("max_lines", 3):
+    for row in rows[start:]:
+        if row[0].page != anchor.page or len(taken) >= hints.get("max_lines", 3):
             break
-        text = placed.text.strip()
+        text = _row_text(row)
         if any(p.search(text) for p in skips) or normalize_date(text):
             if taken:
                 break
             continue
-        if contains_any(placed, hints.get("stop_labels", [])) or DATE_OR_PHONE.search(text) or \
+        if any(contains_any(p, hints.get("stop_labels", [])) for p in row) or DATE_OR_PHONE.search(text) or \
                 (taken and LABELLED_VALUE.search(text)):
             break
-        taken.append(placed)
+        taken.append(row)
     if not taken:
         return None
-    return " ".join(p.text.strip() for p in taken)[: field.get("maxLength", 10_000)], taken
+    return " ".join(_row_text(row) for row in taken)[: field.get("maxLength", 10_000)], [p for row in taken for p in row]
 
 
 def _mrz(reader: Reader) -> tuple[list[str], list[PlacedLine]] | None:
