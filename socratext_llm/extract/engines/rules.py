@@ -116,21 +116,30 @@ def _strip(text: str, patterns: list[str]) -> str:
 
 
 def _rows(reader: Reader) -> list[list[PlacedLine]]:
-    """Lines sharing a row (half their height overlapping), top to bottom, each row left to right.
+    """Pieces of one printed row, left to right, rows top to bottom.
 
-    Engines cut a printed line where the gap is wide ('SAM SAM' | 'TRADING CO'); names and addresses
-    are read by rows.
+    Engines cut a printed line where the gap is wide ('SAM SAM' | 'TRADING CO'). Pieces of a row sit
+    side by side: their centres are close vertically and they do not overlap horizontally (lines of
+    a tilted photo overlap vertically but are stacked).
     """
     rows: list[list[PlacedLine]] = []
     ordered = sorted(reader.lines, key=lambda p: (p.page, (p.bbox.y0 + p.bbox.y1) / 2))
     for placed in ordered:
-        last = rows[-1][-1] if rows else None
-        if last is not None and last.page == placed.page:
-            shared = min(last.bbox.y1, placed.bbox.y1) - max(last.bbox.y0, placed.bbox.y0)
-            if shared > 0.5 * min(last.bbox.height, placed.bbox.height):
-                rows[-1].append(placed)
+        home = None
+        for row in rows[-3:]:
+            if row[0].page != placed.page:
                 continue
-        rows.append([placed])
+            centre = (row[-1].bbox.y0 + row[-1].bbox.y1) / 2
+            close = abs((placed.bbox.y0 + placed.bbox.y1) / 2 - centre) < 0.4 * min(placed.bbox.height,
+                                                                                   row[-1].bbox.height)
+            apart = all(min(p.bbox.x1, placed.bbox.x1) - max(p.bbox.x0, placed.bbox.x0) <= 0 for p in row)
+            if close and apart:
+                home = row
+                break
+        if home is None:
+            rows.append([placed])
+        else:
+            home.append(placed)
     return [sorted(row, key=lambda p: p.bbox.x0) for row in rows]
 
 
