@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -39,12 +40,12 @@ def test_dates_that_are_not_dates():
 
 @given(st.integers(min_value=0, max_value=9_999_999), st.integers(min_value=0, max_value=99))
 def test_amounts_in_french_and_english_notation(units, cents):
-    value = units + cents / 100
+    value = round(units + cents / 100, 2)
     french = f"{units:,}".replace(",", " ") + f",{cents:02d}"
     english = f"{units:,}" + f".{cents:02d}"
-    assert parse_amount(french) == value
-    assert parse_amount(english) == value
-    assert normalize_amount(f"Net à payer : {french} €") == round(value, 2)
+    assert parse_amount(french) == pytest.approx(value, abs=1e-9)
+    assert parse_amount(english) == pytest.approx(value, abs=1e-9)
+    assert normalize_amount(f"Net à payer : {french} €") == value
 
 
 def test_amount_edge_cases():
