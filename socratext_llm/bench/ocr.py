@@ -90,6 +90,10 @@ def bench_tapuscorpus(settings: Settings, engines: list[str], limit: int | None)
     return figures
 
 
+def _gold_words(form) -> list[tuple[str, BBox]]:
+    return [(w.text, BBox(x0=w.box[0], y0=w.box[1], x1=w.box[2], y1=w.box[3])) for w in form.words]
+
+
 def _words_of_lines(lines) -> list[tuple[str, BBox]]:
     return [(word.text, BBox(x0=word.box[0], y0=word.box[1], x1=word.box[2], y1=word.box[3]))
             for line in lines for word in line.words]
@@ -129,7 +133,7 @@ def bench_funsd(settings: Settings, engines: list[str], limit: int | None) -> di
         engine = get_ocr_engine(name, settings)
         totals, seconds = {"matched": 0, "predicted": 0, "gold": 0}, 0.0
         for form in tqdm(forms, desc=f"funsd {name}", file=sys.stderr, disable=None):
-            gold = [(w.text, BBox(x0=w.box[0], y0=w.box[1], x1=w.box[2], y1=w.box[3])) for w in form.words]
+            gold = _gold_words(form)
             image = np.asarray(Image.open(form.image).convert("RGB"))
             start = time.perf_counter()
             lines = engine.recognise_page(image)
@@ -142,7 +146,7 @@ def bench_funsd(settings: Settings, engines: list[str], limit: int | None) -> di
         subset = forms if variant == "pipeline" else forms[:ablation_count]
         totals, seconds = {"matched": 0, "predicted": 0, "gold": 0}, 0.0
         for position, form in enumerate(tqdm(subset, desc=f"funsd {variant}", file=sys.stderr, disable=None)):
-            gold = [(w.text, BBox(x0=w.box[0], y0=w.box[1], x1=w.box[2], y1=w.box[3])) for w in form.words]
+            gold = _gold_words(form)
             start = time.perf_counter()
             document = ocr_document(form.image, OcrOptions(), variant_settings)
             seconds += time.perf_counter() - start

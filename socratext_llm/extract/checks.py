@@ -86,12 +86,9 @@ class GroundingIndex:
         self.loose = normalize_text(text)
         self.compact = normalize_identifier(re.sub(r"[^\w]", "", text))
         self.amounts = {round(v, 2) for v in (parse_amount(m.group(0)) for m in AMOUNT.finditer(text)) if v is not None}
-        self.dates = {d for d in (normalize_date(line) for line in text.splitlines()) if d}
-        for line in text.splitlines():  # several dates on one line
-            for piece in re.split(r"\bau\b|\bto\b|-\s", line):
-                date = normalize_date(piece)
-                if date:
-                    self.dates.add(date)
+        pieces = (piece for line in text.splitlines()  # a line may hold several dates ('du ... au ...')
+                  for piece in re.split(r"\bau\b|\bto\b|-\s", line))
+        self.dates = {date for date in map(normalize_date, pieces) if date}
 
     def contains(self, value: Any, field: dict) -> bool:
         hints = field.get("x-socratext", {})

@@ -38,6 +38,14 @@ class Reader:
         self.lines = placed_lines(document)
         self.evidence: dict[str, Evidence] = {}
         self.anchors: dict[str, PlacedLine] = {}
+        self._rows: list[list[PlacedLine]] | None = None
+
+    @property
+    def rows(self) -> list[list[PlacedLine]]:
+        """Visual rows, computed once per document (header and block strategies both read them)."""
+        if self._rows is None:
+            self._rows = _rows(self)
+        return self._rows
 
     def record(self, pointer: str, placed: PlacedLine, start: int, end: int, confidence_factor: float = 1.0) -> None:
         box, confidence = span_box(placed.line, start, end)
@@ -148,7 +156,7 @@ def _row_text(row: list[PlacedLine]) -> str:
 
 
 def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
-    rows = [row for row in _rows(reader) if row[0].page == 0][:HEADER_LINES]
+    rows = [row for row in reader.rows if row[0].page == 0][:HEADER_LINES]
     keywords = hints.get("keywords", [])
     keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
     wordy = [i for i, row in enumerate(rows)
@@ -170,7 +178,7 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
     anchor = reader.anchors.get(hints.get("after", ""))
     if anchor is None:
         return None
-    rows = _rows(reader)
+    rows = reader.rows
     start = next(i for i, row in enumerate(rows) if anchor in row) + 1
     taken: list[list[PlacedLine]] = []
     skips = [re.compile(p) for p in hints.get("skip_patterns", [])]
