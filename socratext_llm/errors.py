@@ -136,3 +136,20 @@ class LlmOutputError(ExtractionError):
     exit_code = 18
     code = "llm_invalid_output"
     retryable = True
+
+
+class RunConflictError(SocratextError):
+    """An evaluation folder already holds a run of another configuration."""
+
+    exit_code = 19
+    http_status = 409
+    code = "run_conflict"
+
+
+class QualityRegressionError(SocratextError):
+    """A comparison found a field that dropped more than the allowed threshold."""
+
+    exit_code = 20
+    http_status = 409
+    code = "quality_regression"
+    hint = "look at the per-field deltas above; the run with the drop should not land"

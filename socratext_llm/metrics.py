@@ -78,3 +78,38 @@ def match_words(gold: Sequence[tuple[str, BBox]], predicted: Sequence[tuple[str,
             used_gold.add(i)
             used_pred.add(j)
     return WordMatch(len(used_gold), len(predicted), len(gold))
+
+
+@dataclass
+class LineErrors:
+    """Character and word edits of an end-to-end reading against gold lines."""
+
+    chars: ErrorCounts
+    word_edits: int
+    gold_words: int
+
+    def as_dict(self) -> dict:
+        return {"char_edits": self.chars.edits, "gold_chars": self.chars.reference_length,
+                "word_edits": self.word_edits, "gold_words": self.gold_words}
+
+
+def line_errors(gold_lines: Sequence[tuple[str, BBox]], words: Sequence[tuple[str, BBox]]) -> LineErrors:
+    """Each predicted word goes to the gold line holding its centre (left to right), each gold line is
+    compared with its words: reading order and line grouping of the engine do not matter, missed
+    lines count as deleted and words outside every gold line are ignored (gold covers the text)."""
+    assigned: list[list[tuple[float, str]]] = [[] for _ in gold_lines]
+    for text, box in words:
+        cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+        for index, (_, line_box) in enumerate(gold_lines):
+            if line_box.x0 <= cx <= line_box.x1 and line_box.y0 <= cy <= line_box.y1:
+                assigned[index].append((box.x0, text))
+                break
+    chars = ErrorCounts()
+    word_edits = gold_words = 0
+    for (reference, _), line_words in zip(gold_lines, assigned):
+        reference = normalise_text(reference)
+        hypothesis = normalise_text(" ".join(text for _, text in sorted(line_words)))
+        chars.add(reference, hypothesis)
+        word_edits += Levenshtein.distance(reference.split(), hypothesis.split())
+        gold_words += len(reference.split())
+    return LineErrors(chars, word_edits, gold_words)

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     min_text_height_px: float = Field(
         24.0, description="Scans whose median text line is smaller are upscaled before recognition."
     )
+    ocr_threads: int = Field(0, ge=0, description="CPU threads per OCR engine; 0 lets the engine use every core. "
+                             "Batch runs set cores ÷ workers so parallel workers do not fight over cores.")
     deskew: bool = True
     detect_orientation: bool = True
     binarize: bool = False
@@ -54,7 +56,6 @@ class Settings(BaseSettings):
     decoding_items_cap: int = Field(20, ge=1, description="Most items a local model may write in one list.")
     datasets_dir: Path = Field(Path("../shared/datasets"), description="Where the benchmark datasets live.")
     results_dir: Path = Field(Path("eval/results"), description="Where benchmarks write their figures.")
-
 
     @field_validator("schema_paths", mode="before")
     @classmethod

@@ -1,71 +1,99 @@
-"""Extraction benchmark: field scores of an engine on a dataset with gold values, with our OCR or the gold OCR."""
+"""Extraction and harness benchmarks, run through the evaluation harness itself.
+
+- ``sroie``: field scores of an engine with our OCR and with the dataset's own OCR;
+- ``scaling``: documents per second with 1 and 2 workers (local pool and Ray), OCR not cached;
+- ``memory``: resident memory over a 1,000-document run (receipts repeated under new ids).
+"""
 from __future__ import annotations
 
 import json
-import statistics
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from tqdm import tqdm
+import psutil
 
-from ..datasets.sroie import FIELDS, iter_receipts
-from ..extract.pipeline import extract_document, resolve_doctype
-from ..field_metrics import FieldScore, normalised_match, strict_match
-from ..ocr_cache import cached_ocr
-from ..pipeline import OcrOptions
+from ..evaluation.datasets import EvalItem, open_dataset
+from ..evaluation.runner import run_eval
+from ..evaluation.worker import EvalJob
 from ..settings import Settings
 from .report import write_summary
 
-CACHE_DIR = Path(".cache/ocr")
+
+def _fresh_run(settings: Settings, name: str) -> Path:
+    run_dir = Path(settings.results_dir) / "runs" / name
+    shutil.rmtree(run_dir, ignore_errors=True)  # a benchmark measures afresh, it never resumes
+    return run_dir
 
 
-def bench_sroie(settings: Settings, engine: str = "rules", ocr_engine: str = "rapidocr",
-                limit: int | None = None) -> dict:
-    doctype = resolve_doctype("sroie_receipt", settings)
-    strict = {f: FieldScore() for f in FIELDS}
-    loose = {f: FieldScore() for f in FIELDS}
-    extract_ms: list[float] = []
-    ocr_ms: list[float] = []
-    errors: list[dict] = []
-    receipts = list(iter_receipts(settings, limit))
-    for receipt in tqdm(receipts, desc=f"sroie {ocr_engine}/{engine}", file=sys.stderr, disable=None):
-        start = time.perf_counter()
-        if ocr_engine == "gold":
-            document = receipt.gold_document()
-        else:
-            document = cached_ocr(receipt.image, OcrOptions(engine=ocr_engine), settings, CACHE_DIR)
-        ocr_ms.append((time.perf_counter() - start) * 1000)
-        result = extract_document(document, doctype, engine, settings)
-        extract_ms.append(result.timings_ms["extract"])
-        for name in FIELDS:
-            gold, predicted = receipt.gold[name], result.data.get(name)
-            strict[name].add(gold, predicted, predicted is not None and strict_match(gold, predicted))
-            matched = predicted is not None and normalised_match(gold, predicted, doctype.fields[name])
-            loose[name].add(gold, predicted, matched)
-            if not matched:
-                errors.append({"file": receipt.image.name, "field": name, "gold": gold, "predicted": predicted})
-    return {
-        "dataset": "sroie", "receipts": len(receipts), "engine": engine, "ocr_engine": ocr_engine,
-        "normalised": {name: score.as_dict() for name, score in loose.items()},
-        "strict": {name: score.as_dict() for name, score in strict.items()},
-        "mean_f1_normalised": round(statistics.mean(s.f1 for s in loose.values()), 4),
-        "mean_f1_strict": round(statistics.mean(s.f1 for s in strict.values()), 4),
-        "extract_ms_per_page": {"mean": round(statistics.mean(extract_ms), 2),
-                                "p95": round(sorted(extract_ms)[int(0.95 * (len(extract_ms) - 1))], 2)},
-        "ocr_ms_per_page_mean_including_cache_hits": round(statistics.mean(ocr_ms), 1),
-        "worst_errors": errors[:40],
-    }
-
-
-def run_extraction_benchmark(settings: Settings, engine: str, ocr_engines: list[str], limit: int | None) -> None:
-    folder = Path(settings.results_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+def bench_sroie(settings: Settings, engine: str, ocr_engines: list[str], limit: int | None) -> None:
     for ocr_engine in ocr_engines:
-        figures = bench_sroie(settings, engine, ocr_engine, limit)
-        figures["measured_at"] = time.strftime("%Y-%m-%d %H:%M")
-        path = folder / f"extract_sroie_{engine}_{ocr_engine}.json"
-        path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        write_summary(folder)
-        print(f"wrote {path}: mean F1 {figures['mean_f1_normalised']} (normalised), "
-              f"{figures['mean_f1_strict']} (strict)", file=sys.stderr)
+        run_dir = _fresh_run(settings, f"sroie-{engine}-{ocr_engine}")
+        metrics = run_eval(EvalJob("sroie", engine, ocr_engine, settings), run_dir, limit)
+        print(f"wrote {run_dir}: macro F1 {metrics['averages']['exact']['macro_f1']} (exact after normalisation)",
+              file=sys.stderr)
+
+
+def bench_scaling(settings: Settings, limit: int) -> dict:
+    """Same receipts, no OCR cache, 1 then 2 workers: the speed-up and the harness's own overhead."""
+    rows = []
+    for workers, backend in ((1, "local"), (2, "local"), (2, "ray")):
+        with tempfile.TemporaryDirectory() as scratch:
+            job = EvalJob("sroie", "rules", settings.ocr_engine, settings, cache_dir=None)
+            metrics = run_eval(job, Path(scratch), limit, workers=workers, backend=backend)
+        run = metrics["invocations"][-1]
+        rows.append({"workers": workers, "backend": backend, "documents": run["documents"], "wall_s": run["wall_s"],
+                     "documents_per_s": run["documents_per_s"], "harness_overhead": run["harness_overhead"],
+                     "macro_f1": metrics["averages"]["exact"]["macro_f1"]})
+    single = rows[0]["documents_per_s"]
+    for row in rows:
+        row["speedup_vs_1_worker"] = round(row["documents_per_s"] / single, 3)
+    return {"dataset": "sroie", "receipts": rows[0]["documents"], "ocr_engine": settings.ocr_engine,
+            "ocr_cache": "off", "threads_per_worker": "cores / workers", "results": rows}
+
+
+def _tree_rss_mb() -> float:
+    process = psutil.Process()
+    total = process.memory_info().rss
+    for child in process.children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20
+
+
+def bench_memory(settings: Settings, documents: int, workers: int = 2) -> dict:
+    """Receipts with the dataset's own OCR, repeated under new ids up to `documents`, RSS sampled as it goes."""
+    receipts = list(open_dataset("sroie", settings).items())
+    items = [EvalItem(f"{r.id}#{n}", r.source, r.gold) for n in range(documents // len(receipts) + 1)
+             for r in receipts][:documents]
+    samples: list[tuple[int, float]] = []
+
+    def sample(done: int) -> None:
+        if done % 50 == 0:
+            samples.append((done, round(_tree_rss_mb(), 1)))
+
+    with tempfile.TemporaryDirectory() as scratch:
+        run_eval(EvalJob("sroie", "rules", "gold", settings), Path(scratch), workers=workers, items=items,
+                 on_record=sample)
+    early = [rss for done, rss in samples if done <= 200]
+    late = [rss for done, rss in samples if done > documents - 200]
+    return {"documents": documents, "workers": workers, "ocr_engine": "gold",
+            "rss_mb_samples": samples, "rss_mb_first_200_mean": round(sum(early) / len(early), 1),
+            "rss_mb_last_200_mean": round(sum(late) / len(late), 1),
+            "growth_mb": round(sum(late) / len(late) - sum(early) / len(early), 1)}
+
+
+def run_harness_benchmark(settings: Settings, limit: int, documents: int) -> Path:
+    figures = {"scaling": bench_scaling(settings, limit), "memory": bench_memory(settings, documents),
+               "cpus": psutil.cpu_count(), "measured_at": time.strftime("%Y-%m-%d %H:%M")}
+    path = Path(settings.results_dir) / "harness.json"
+    path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_summary(Path(settings.results_dir))
+    return path
+
+
+__all__ = ["bench_sroie", "run_harness_benchmark"]

@@ -44,15 +44,31 @@ def render(results_dir: Path) -> str:
             ["born-digital, raw PyMuPDF rawdict", f"{born['raw_pymupdf_rawdict_pages_per_second']} pages / s"],
             ["peak RSS, 200-page born-digital PDF", f"{data['peak_rss_mb_200_page_born_digital_pdf']} MB"],
             ["peak RSS, 20-page scanned PDF", f"{data['peak_rss_mb_20_page_scanned_pdf']} MB"]])
-    for path in sorted(results_dir.glob("extract_sroie_*.json")):
+    for path in sorted(results_dir.glob("runs/*/metrics.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        out += [f"## SROIE extraction, engine `{data['engine']}`, OCR `{data['ocr_engine']}` "
-                f"({data['receipts']} receipts) — `{path.name}`", ""]
-        rows = [[name, data["normalised"][name]["f1"], data["strict"][name]["f1"]] for name in data["normalised"]]
-        rows.append(["**mean**", data["mean_f1_normalised"], data["mean_f1_strict"]])
-        out += _table(["field", "F1 (normalised)", "F1 (strict)"], rows)
-        out += [f"Extraction time beyond OCR: {data['extract_ms_per_page']['mean']} ms / page "
-                f"(p95 {data['extract_ms_per_page']['p95']} ms).", ""]
+        job, run = data["job"], path.parent.relative_to(results_dir)
+        out += [f"## Evaluation run `{run}`: {job['dataset']}, engine `{job['engine']}`, OCR `{job['ocr_engine']}` "
+                f"({data['documents']} documents, {data['failures']} failed) — [report]({run}/report.md)", ""]
+        if data["fields"]:
+            rows = [[name, s["exact"]["f1"], s["fuzzy"]["f1"]] for name, s in data["fields"].items()]
+            rows.append(["**macro**", data["averages"]["exact"]["macro_f1"], data["averages"]["fuzzy"]["macro_f1"]])
+            rows.append(["**micro**", data["averages"]["exact"]["micro"]["f1"], data["averages"]["fuzzy"]["micro"]["f1"]])
+            out += _table(["field", "F1 (exact after normalisation)", "F1 (fuzzy)"], rows)
+            out += [f"Extraction time beyond OCR: {data['extract_ms']['mean']} ms / page (p95 {data['extract_ms']['p95']} ms).", ""]
+        if data["ocr"]:
+            out += _table(["OCR measure", "value"], [[name, value] for name, value in data["ocr"].items()])
+    harness = results_dir / "harness.json"
+    if harness.exists():
+        data = json.loads(harness.read_text(encoding="utf-8"))
+        scaling, memory = data["scaling"], data["memory"]
+        out += [f"## Evaluation harness ({data['cpus']} cores, {scaling['receipts']} SROIE receipts, OCR not cached) "
+                f"— `{harness.name}`", ""]
+        out += _table(["workers", "backend", "documents / s", "speed-up", "harness overhead"],
+                      [[r["workers"], r["backend"], r["documents_per_s"], r["speedup_vs_1_worker"],
+                        _pct(r["harness_overhead"])] for r in scaling["results"]])
+        out += [f"Memory over {memory['documents']} documents ({memory['workers']} workers, all processes): "
+                f"{memory['rss_mb_first_200_mean']} MB over the first 200, {memory['rss_mb_last_200_mean']} MB "
+                f"over the last 200 ({memory['growth_mb']:+} MB).", ""]
     return "\n".join(out)
 
 

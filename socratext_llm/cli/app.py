@@ -15,6 +15,7 @@ from ..ocr import ocr_engines
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import load_settings
 from .batch import report, run_batch
+from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
 
 app = typer.Typer(name="socratext", help="French administrative documents into schema-valid JSON.",
@@ -22,6 +23,7 @@ app = typer.Typer(name="socratext", help="French administrative documents into s
 bench_app = typer.Typer(help="Benchmarks on the real datasets; figures go to eval/results/.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(eval_app, name="eval")
 app.command("extract")(extract_command)
 
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
@@ -95,12 +97,7 @@ def bench_ocr(
     """OCR quality and speed: raw engines and the default pipeline side by side."""
     from ..bench.ocr import run_ocr_benchmark
 
-    settings = load_settings(datasets_dir=data_dir)
-    try:
-        run_ocr_benchmark(settings, suites=suite or None, limit=limit, engines=engines or None)
-    except SocratextError as error:
-        report(error)
-        raise typer.Exit(error.exit_code) from None
+    _bench(run_ocr_benchmark, load_settings(datasets_dir=data_dir), suite or None, limit, engines or None)
 
 
 @bench_app.command("extract")
@@ -111,11 +108,27 @@ def bench_extract(
     limit: Annotated[Optional[int], typer.Option(help="Documents (default all).")] = None,
 ) -> None:
     """SROIE field scores (company, date, address, total) with our OCR and with the gold OCR."""
-    from ..bench.extraction import run_extraction_benchmark
+    from ..bench.extraction import bench_sroie
 
-    settings = load_settings(datasets_dir=data_dir)
+    _bench(bench_sroie, load_settings(datasets_dir=data_dir), engine, ocr_engine or ["gold", "rapidocr"], limit)
+
+
+@bench_app.command("harness")
+def bench_harness(
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    limit: Annotated[int, typer.Option(help="Receipts in the scaling runs.")] = 40,
+    documents: Annotated[int, typer.Option(help="Documents in the memory run.")] = 1000,
+) -> None:
+    """Evaluation harness: speed-up with 2 workers (local and Ray), overhead, memory over a long run."""
+    from ..bench.extraction import run_harness_benchmark
+
+    path = _bench(run_harness_benchmark, load_settings(datasets_dir=data_dir), limit, documents)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _bench(function, *args):
     try:
-        run_extraction_benchmark(settings, engine, ocr_engine or ["gold", "rapidocr"], limit)
+        return function(*args)
     except SocratextError as error:
         report(error)
         raise typer.Exit(error.exit_code) from None

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..document import Document
 from ..settings import Settings
-from . import dataset_dir
+from . import dataset_dir, gold_ocr_document
 
 
 @dataclass
@@ -20,6 +21,29 @@ class GoldWord:
 class FunsdForm:
     image: Path
     annotation: dict
+
+    @property
+    def pairs(self) -> list[dict[str, str]]:
+        """Question/answer pairs from the entity links, in the form's order: the `form_kv` gold."""
+        entities = {entity["id"]: entity for entity in self.annotation["form"]}
+        pairs = []
+        for entity in self.annotation["form"]:
+            if entity["label"] != "question" or not entity["text"].strip():
+                continue
+            for link in entity.get("linking", []):
+                other = entities.get(link[1] if link[0] == entity["id"] else link[0])
+                if other and other["label"] == "answer" and other["text"].strip():
+                    pairs.append({"key": " ".join(entity["text"].split()), "value": " ".join(other["text"].split())})
+        return pairs
+
+    def gold_document(self) -> Document:
+        """The dataset's own OCR, one line per entity with its word boxes, to score extraction alone."""
+        lines = []
+        for entity in self.annotation["form"]:
+            words = [(w["text"].strip(), tuple(float(v) for v in w["box"])) for w in entity["words"] if w["text"].strip()]
+            if words:
+                lines.append((" ".join(text for text, _ in words), tuple(float(v) for v in entity["box"]), words))
+        return gold_ocr_document(self.image, lines, "image/png")
 
     @property
     def words(self) -> list[GoldWord]:

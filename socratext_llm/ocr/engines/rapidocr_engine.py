@@ -55,8 +55,11 @@ class RapidOcrEngine(OcrEngine):
         except ImportError as error:
             raise EngineUnavailableError("the rapidocr package is not installed",
                                          hint="pip install 'rapidocr>=3,<4' onnxruntime") from error
+        threads = settings.ocr_threads or -1
         self.engine = RapidOCR(params={
             "Global.log_level": "error",
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": threads,
             "Global.return_word_box": True,
             "Global.use_cls": False,  # page orientation is settled before OCR; per-line flips misfire
         })

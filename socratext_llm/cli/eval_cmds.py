@@ -1,0 +1,107 @@
+"""`socratext eval`: run a dataset, compare two runs, check a gold set."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import QualityRegressionError, SocratextError
+from ..settings import load_settings
+from .batch import report, run_batch
+
+eval_app = typer.Typer(help="Evaluation on datasets with gold: runs, reports, comparisons.", no_args_is_help=True)
+
+
+@eval_app.command("run")
+def eval_run(
+    dataset: Annotated[str, typer.Option(help="sroie, funsd, tapuscorpus, or a folder of documents with <name>.json gold.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Run folder (resumed if it holds the same run).")],
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    schema: Annotated[Optional[str], typer.Option(help="Document type (default: the dataset's own).")] = None,
+    engine: Annotated[str, typer.Option(help="Extraction engine.")] = "rules",
+    ocr_engine: Annotated[str, typer.Option(help="OCR engine, or 'gold' for the dataset's own OCR.")] = "rapidocr",
+    limit: Annotated[Optional[int], typer.Option(help="First N documents only.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel workers.")] = 1,
+    backend: Annotated[str, typer.Option(help="local (process pool) or ray.")] = "local",
+    ray_address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: a local Ray instance).")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="OCR cache folder (content-hash keys).")] = Path(".cache/ocr"),
+    no_cache: Annotated[bool, typer.Option(help="Do not read or write the OCR cache.")] = False,
+    tolerance: Annotated[float, typer.Option(help="Numeric tolerance for amounts.")] = 0.005,
+    fuzzy_threshold: Annotated[float, typer.Option(help="Similarity (0–1) at which a text counts as a fuzzy match.")] = 0.8,
+) -> None:
+    """Evaluate an engine configuration on a dataset: predictions.jsonl, metrics.json, report.md, report.html."""
+    from ..evaluation.runner import run_eval
+    from ..evaluation.scoring import ScoringOptions
+    from ..evaluation.worker import EvalJob
+
+    settings = load_settings(datasets_dir=data_dir)
+    job = EvalJob(dataset=str(dataset), engine=engine, ocr_engine=ocr_engine, settings=settings, schema=schema,
+                  scoring=ScoringOptions(tolerance, fuzzy_threshold),
+                  cache_dir=None if no_cache or cache_dir is None else str(cache_dir))
+    try:
+        metrics = run_eval(job, output, limit=limit, workers=workers, backend=backend, ray_address=ray_address)
+    except SocratextError as error:
+        report(error)
+        raise typer.Exit(error.exit_code) from None
+    averages = metrics["averages"]["exact"]
+    scores = (f"micro F1 {averages['micro']['f1']:.3f}, macro F1 {averages['macro_f1']:.3f}"
+              if metrics["fields"] else ", ".join(f"{k} {v}" for k, v in metrics["ocr"].items()))
+    print(f"{metrics['documents']} documents, {metrics['failures']} failed; {scores}; report: {output / 'report.html'}")
+
+
+@eval_app.command("compare")
+def eval_compare(
+    before: Annotated[Path, typer.Argument(help="Reference run folder.")],
+    after: Annotated[Path, typer.Argument(help="Candidate run folder.")],
+    threshold: Annotated[float, typer.Option(help="Largest allowed F1 drop of any field.")] = 0.02,
+    mode: Annotated[str, typer.Option(help="exact or fuzzy scores.")] = "exact",
+) -> None:
+    """Per-field F1 deltas; exits 20 when a field drops more than the threshold (a CI quality guard)."""
+    from ..evaluation.compare import compare_runs, load_metrics, regressions
+
+    try:
+        rows = compare_runs(load_metrics(before), load_metrics(after), mode)
+    except SocratextError as error:
+        report(error)
+        raise typer.Exit(error.exit_code) from None
+    print(f"{'field':32} {'before':>8} {'after':>8} {'delta':>8}")
+    for row in rows:
+        cells = [f"{v:8.3f}" if isinstance(v, float) else f"{'—':>8}" for v in (row.before, row.after, row.delta)]
+        print(f"{row.field:32} {' '.join(cells)}")
+    dropped = regressions(rows, threshold)
+    if dropped:
+        report(QualityRegressionError(f"{len(dropped)} field(s) dropped more than {threshold}: "
+                                      + ", ".join(row.field for row in dropped)))
+        raise typer.Exit(QualityRegressionError.exit_code)
+
+
+@eval_app.command("check-gold")
+def eval_check_gold(
+    folder: Annotated[Path, typer.Argument(help="Folder of documents with <name>.json gold beside each.")],
+    schema: Annotated[Optional[str], typer.Option(help="Document type (default: dataset.json in the folder).")] = None,
+) -> None:
+    """Check every gold JSON of a folder against its document type's schema."""
+    from ..evaluation.datasets import FolderDataset
+    from ..evaluation.gold import document_gold_pairs, gold_problems, read_gold
+    from ..extract.pipeline import resolve_doctype
+
+    settings = load_settings()
+    try:
+        dataset = FolderDataset(settings, folder, schema)
+        doctype = resolve_doctype(dataset.schema, settings)
+        pairs = document_gold_pairs(folder)
+    except SocratextError as error:
+        report(error)
+        raise typer.Exit(error.exit_code) from None
+
+    def check(gold_path: Path) -> None:
+        problems = gold_problems(read_gold(gold_path), doctype)
+        if problems:
+            raise SocratextError(f"{gold_path.name}: {len(problems)} problem(s): " + "; ".join(problems[:5]),
+                                 hint=f"fix it against `socratext schemas show {doctype.name}`")
+        print(f"{gold_path.name}: ok")
+
+    outcome = run_batch([gold for _, gold in pairs], check)
+    print(f"{len(outcome.done)} of {len(pairs)} gold files valid against {doctype.name}")
+    raise typer.Exit(14 if outcome.failed else 0)

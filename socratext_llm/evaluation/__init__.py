@@ -1,0 +1,1 @@
+"""Evaluation harness: datasets with gold, field scores, parallel resumable runs, reports, comparisons."""

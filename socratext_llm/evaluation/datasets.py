@@ -1,0 +1,165 @@
+"""What the harness evaluates on: each dataset gives items (a document and its gold), and knows
+its own OCR (``--ocr-engine gold``) and how to score an OCR reading against its gold text.
+
+Built-in: ``sroie`` (sroie_receipt), ``funsd`` (form_kv, question/answer pairs from the entity links),
+``tapuscorpus`` (OCR lines only), and any folder of ``document + <stem>.json`` gold pairs.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image
+
+from ..datasets import dataset_dir
+from ..datasets.funsd import FunsdForm, iter_forms
+from ..datasets.sroie import Receipt, iter_receipts
+from ..datasets.tapuscorpus import read_alto
+from ..document import BBox, Document
+from ..errors import DatasetError
+from ..metrics import line_errors, match_words
+from ..settings import Settings
+from .gold import document_gold_pairs, read_gold
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One document to evaluate: an id unique in its dataset, the file, and its gold data (None for OCR-only sets)."""
+
+    id: str
+    source: str
+    gold: dict | None
+
+
+class EvalDataset:
+    name = ""
+    task = "fields"  # or "ocr": nothing to extract, the reading itself is scored
+    schema: str | None = None
+
+    def __init__(self, settings: Settings, schema: str | None = None):
+        self.settings = settings
+        self.schema = schema or self.schema
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        raise NotImplementedError
+
+    def gold_document(self, item: EvalItem) -> Document:
+        raise DatasetError(f"dataset '{self.name}' ships no OCR of its own",
+                           hint="choose an OCR engine (--ocr-engine rapidocr)")
+
+    def ocr_scores(self, item: EvalItem, document: Document) -> dict | None:
+        """Counts that add up over documents (edits, matches), or None when there is no gold text."""
+        return None
+
+
+def _normalised_lines(image: Path, lines) -> list[tuple[str, BBox]]:
+    with Image.open(image) as opened:
+        width, height = opened.size
+    return [(text, BBox(x0=box[0], y0=box[1], x1=box[2], y1=box[3]).normalised(width, height)) for text, box in lines]
+
+
+def _normalised_words(document: Document) -> list[tuple[str, BBox]]:
+    return [(word.text, word.bbox_norm) for page in document.pages[:1] for word in page.words]
+
+
+class SroieDataset(EvalDataset):
+    name = "sroie"
+    schema = "sroie_receipt"
+
+    def _receipt(self, item: EvalItem) -> Receipt:
+        image = Path(item.source)
+        return Receipt(image, item.gold or {}, dataset_dir(self.settings, "sroie") / "box" / f"{image.stem}.csv")
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        for receipt in iter_receipts(self.settings, limit):
+            yield EvalItem(receipt.image.stem, str(receipt.image), receipt.gold)
+
+    def gold_document(self, item: EvalItem) -> Document:
+        return self._receipt(item).gold_document()
+
+    def ocr_scores(self, item: EvalItem, document: Document) -> dict:
+        gold = self.gold_document(item)
+        lines = [(line.text, line.bbox_norm) for line in gold.pages[0].lines]
+        return line_errors(lines, _normalised_words(document)).as_dict()
+
+
+class FunsdDataset(EvalDataset):
+    name = "funsd"
+    schema = "form_kv"
+
+    def _form(self, item: EvalItem) -> FunsdForm:
+        import json
+        image = Path(item.source)
+        annotation = dataset_dir(self.settings, "funsd") / "annotations" / f"{image.stem}.json"
+        return FunsdForm(image, json.loads(annotation.read_text(encoding="utf-8")))
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        for form in iter_forms(self.settings, limit):
+            yield EvalItem(form.image.stem, str(form.image), {"pairs": form.pairs})
+
+    def gold_document(self, item: EvalItem) -> Document:
+        return self._form(item).gold_document()
+
+    def ocr_scores(self, item: EvalItem, document: Document) -> dict:
+        gold = [(w.text, BBox(x0=w.box[0], y0=w.box[1], x1=w.box[2], y1=w.box[3])) for w in self._form(item).words]
+        predicted = [(word.text, word.bbox) for word in document.pages[0].words]
+        match = match_words(gold, predicted)
+        return {"words_matched": match.matched, "words_predicted": match.predicted, "words_gold": match.gold}
+
+
+class TapuscorpusDataset(EvalDataset):
+    name = "tapuscorpus"
+    task = "ocr"
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        folder = dataset_dir(self.settings, "tapuscorpus")
+        xml_files = [path for path in sorted(folder.glob("*/*.xml")) if path.with_suffix(".jpg").exists()]
+        for path in xml_files[:limit]:
+            yield EvalItem(f"{path.parent.name}/{path.stem}", str(path.with_suffix(".jpg")), None)
+
+    def ocr_scores(self, item: EvalItem, document: Document) -> dict:
+        lines = [(line.text, line.box) for line in read_alto(Path(item.source).with_suffix(".xml"))
+                 if line.kind != "Handwritten"]
+        return line_errors(_normalised_lines(Path(item.source), lines), _normalised_words(document)).as_dict()
+
+
+class FolderDataset(EvalDataset):
+    """A user's own annotated set: documents with ``<stem>.json`` gold beside them; the document type
+    comes from ``--schema`` or from ``dataset.json`` (``{"schema": "payslip"}``) in the folder."""
+
+    name = "folder"
+
+    def __init__(self, settings: Settings, folder: Path, schema: str | None = None):
+        self.folder = Path(folder)
+        config = self.folder / "dataset.json"
+        if schema is None and config.is_file():
+            import json
+            schema = json.loads(config.read_text(encoding="utf-8")).get("schema")
+        if schema is None:
+            raise DatasetError(f"no document type for the folder {self.folder}",
+                               hint='pass --schema NAME or write dataset.json with {"schema": NAME} in the folder')
+        super().__init__(settings, schema)
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        pairs = document_gold_pairs(self.folder)
+        if not pairs:
+            raise DatasetError(f"no document with a gold JSON beside it in {self.folder}",
+                               hint="put <name>.json next to each <name>.pdf|png|jpg")
+        for document, gold in pairs[:limit]:
+            yield EvalItem(document.name, str(document), read_gold(gold).data)
+
+
+BUILT_IN = {cls.name: cls for cls in (SroieDataset, FunsdDataset, TapuscorpusDataset)}
+
+
+@lru_cache(maxsize=4)
+def open_dataset(name: str, settings: Settings, schema: str | None = None) -> EvalDataset:
+    """A built-in dataset by name, or a folder of documents with gold (a path)."""
+    if name in BUILT_IN:
+        return BUILT_IN[name](settings, schema)
+    if Path(name).is_dir():
+        return FolderDataset(settings, Path(name), schema)
+    raise DatasetError(f"unknown dataset '{name}'",
+                       hint=f"choose {', '.join(BUILT_IN)} or give a folder of documents with <name>.json gold")

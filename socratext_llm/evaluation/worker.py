@@ -1,0 +1,94 @@
+"""Evaluating one item: read it (our OCR, cached, or the dataset's own), extract, score. Runs in any
+worker process (local pool or Ray); returns a plain record and never raises, so one bad document
+is one failure record, never a crashed run."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import SocratextError
+from ..extract.pipeline import extract_document, resolve_doctype
+from ..extract.schemas import DocumentType
+from ..ocr_cache import cached_ocr
+from ..pipeline import OcrOptions
+from ..settings import Settings
+from .datasets import EvalItem, open_dataset
+from .scoring import ScoringOptions, compare
+
+GOLD_OCR = "gold"
+
+
+@dataclass(frozen=True)
+class EvalJob:
+    """Everything that decides a run's results; two runs with equal jobs give equal predictions."""
+
+    dataset: str
+    engine: str
+    ocr_engine: str
+    settings: Settings
+    schema: str | None = None
+    scoring: ScoringOptions = field(default_factory=ScoringOptions)
+    cache_dir: str | None = ".cache/ocr"
+
+    def identity(self) -> dict:
+        """What a resumed run must share with the run it continues."""
+        return {"dataset": self.dataset, "schema": self.schema, "engine": self.engine, "ocr_engine": self.ocr_engine,
+                "amount_tolerance": self.scoring.amount_tolerance, "fuzzy_threshold": self.scoring.fuzzy_threshold}
+
+
+@lru_cache(maxsize=4)
+def _doctype(name: str, settings: Settings) -> DocumentType:
+    return resolve_doctype(name, settings)
+
+
+def failure_record(item: EvalItem, error: BaseException, elapsed_ms: float = 0.0) -> dict:
+    """A document that could not be evaluated: its error code and one line, no document content."""
+    if isinstance(error, SocratextError):
+        code, message = error.code, error.one_line()
+    else:
+        code, message = "internal", f"{type(error).__name__} (a bug: please report it)"
+    return {"id": item.id, "status": "failure", "error": {"code": code, "message": message},
+            "timings_ms": {"total": round(elapsed_ms, 1)}}
+
+
+def evaluate_item(item: EvalItem, job: EvalJob) -> dict:
+    start = time.perf_counter()
+    try:
+        return _evaluate(item, job, start)
+    except Exception as error:  # noqa: BLE001 — recorded as this document's failure, the run goes on
+        return failure_record(item, error, (time.perf_counter() - start) * 1000)
+
+
+def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
+    dataset = open_dataset(job.dataset, job.settings, job.schema)
+    if job.ocr_engine == GOLD_OCR:
+        document = dataset.gold_document(item)
+    else:
+        cache = Path(job.cache_dir) if job.cache_dir else None
+        document = cached_ocr(Path(item.source), OcrOptions(engine=job.ocr_engine), job.settings, cache)
+    ocr_ms = (time.perf_counter() - start) * 1000
+    record: dict = {"id": item.id, "status": "ok", "pages": len(document.pages)}
+    if job.ocr_engine != GOLD_OCR:
+        record["ocr"] = dataset.ocr_scores(item, document)
+    if dataset.task == "fields":
+        doctype = _doctype(dataset.schema, job.settings)
+        result = extract_document(document, doctype, job.engine, job.settings)
+        outcomes = compare(item.gold, result.data, doctype.schema, job.scoring)
+        fields = []
+        for outcome in outcomes:
+            entry = outcome.as_dict()
+            evidence = result.evidence.get(outcome.pointer or "")
+            entry["source_text"] = evidence.source_text if evidence else ""
+            fields.append(entry)
+        grounding = [check for check in result.checks if check.kind == "grounding"]
+        record.update(
+            extraction_status=result.status, prediction=result.data, fields=fields,
+            schema_valid=not any(c.kind == "schema" and not c.ok for c in result.checks),
+            grounded=sum(c.ok for c in grounding), grounding_checks=len(grounding), llm_tokens=result.llm_tokens)
+        record["timings_ms"] = {"ocr": round(ocr_ms, 1), "extract": result.timings_ms["extract"]}
+    else:
+        record["timings_ms"] = {"ocr": round(ocr_ms, 1)}
+    record["timings_ms"]["total"] = round((time.perf_counter() - start) * 1000, 1)
+    return record
