@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs Socratext LLM on a fresh Debian machine: system packages, then a virtual environment in .venv.
-#   bash scripts/setup.sh        # the package and its engines
-#   bash scripts/setup.sh test   # ... plus what the tests need
+#   bash scripts/setup.sh        # the package, its engines, the LLM client, the API, the demo and Ray
+#   bash scripts/setup.sh test   # ... plus what the tests need (Chromium for the browser test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng wfrench)
+[ "${1:-}" = "test" ] && SYSTEM_PACKAGES+=(chromium)
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -20,7 +21,7 @@ fi
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v WARNING || true
-extras=""
+extras="[all]"
 [ "${1:-}" = "test" ] && extras="[test]"
 .venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -v -e WARNING -e '^ *$' -e '!!' -e 'wheel_obj' || true
 .venv/bin/python -c "import socratext_llm, rapidocr, pymupdf" || { echo "setup: install failed" >&2; exit 1; }

@@ -153,3 +153,35 @@ class QualityRegressionError(SocratextError):
     http_status = 409
     code = "quality_regression"
     hint = "look at the per-field deltas above; the run with the drop should not land"
+
+
+class ServiceBusyError(SocratextError):
+    """Every processing slot and queue place of the service is taken."""
+
+    exit_code = 21
+    http_status = 503
+    code = "busy"
+    retryable = True
+    hint = "retry after the number of seconds in the Retry-After header"
+
+
+class RequestTimeoutError(SocratextError):
+    exit_code = 22
+    http_status = 504
+    code = "timeout"
+    retryable = True
+    hint = "send a shorter document, or raise SOCRATEXT_API_TIMEOUT_S"
+
+
+class AuthenticationError(SocratextError):
+    exit_code = 23
+    http_status = 401
+    code = "unauthorized"
+    hint = "send the header 'Authorization: Bearer <token>' with the service's SOCRATEXT_API_TOKEN"
+
+
+class JobNotFoundError(SocratextError):
+    exit_code = 24
+    http_status = 404
+    code = "unknown_job"
+    hint = "jobs are kept in memory until the service restarts or SOCRATEXT_API_MAX_JOBS newer ones finish"

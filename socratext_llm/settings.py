@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     surya_dir: Path | None = Field(None, description="Local folder holding Surya's model weights.")
     schema_paths: Annotated[tuple[Path, ...], NoDecode] = Field((), validation_alias="SOCRATEXT_SCHEMAS",
                                      description="Extra folders of user schemas (os.pathsep-separated).")
+    user_schema_dir: Path = Field(Path.home() / ".local/share/socratext/schemas",
+                                  description="Where the demo's schema editor saves new document types (always searched).")
     extraction_engine: str | None = Field(None, description="Extraction engine; default: hybrid with an LLM, else rules.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (vLLM).")
     llm_model: str | None = Field(None, description="Model name served there.")
@@ -56,6 +58,15 @@ class Settings(BaseSettings):
     decoding_items_cap: int = Field(20, ge=1, description="Most items a local model may write in one list.")
     datasets_dir: Path = Field(Path("../shared/datasets"), description="Where the benchmark datasets live.")
     results_dir: Path = Field(Path("eval/results"), description="Where benchmarks write their figures.")
+    api_token: str | None = Field(None, description="When set, the API asks for `Authorization: Bearer <token>`.")
+    api_max_upload_mb: float = Field(25.0, gt=0, description="Largest upload the API accepts (413 beyond).")
+    api_max_pages: int = Field(50, ge=1, description="Most pages per document the API accepts (413 beyond).")
+    api_concurrency: int = Field(2, ge=1, description="Documents the API processes at once (one per core).")
+    api_queue: int = Field(8, ge=0, description="Requests that may wait for a slot; beyond, 503 with Retry-After.")
+    api_timeout_s: float = Field(300.0, gt=0, description="Longest a request may take (504 beyond).")
+    api_max_jobs: int = Field(100, ge=1, description="Finished batch jobs kept in memory for GET /v1/jobs/{id}.")
+    upload_dir: Path | None = Field(None, description="Where uploads wait while processed (default: the system temp dir); "
+                                    "each is deleted after use.")
 
     @field_validator("schema_paths", mode="before")
     @classmethod

@@ -69,6 +69,21 @@ def render(results_dir: Path) -> str:
         out += [f"Memory over {memory['documents']} documents ({memory['workers']} workers, all processes): "
                 f"{memory['rss_mb_first_200_mean']} MB over the first 200, {memory['rss_mb_last_200_mean']} MB "
                 f"over the last 200 ({memory['growth_mb']:+} MB).", ""]
+    api = results_dir / "api.json"
+    if api.exists():
+        data = json.loads(api.read_text(encoding="utf-8"))
+        overhead = data["overhead"]
+        out += [f"## REST API ({data['cpus']} cores, rules engine, real server on loopback) — `{api.name}`", ""]
+        rows = [["overhead over the library call (median of "
+                 f"{overhead['rounds']}, `{overhead['document']}`)",
+                 f"{overhead['overhead_ms_median']} ms ({overhead['library_ms_median']} → {overhead['api_ms_median']} ms)"]]
+        for key in ("concurrency_born_digital", "concurrency_scanned"):
+            run = data[key]
+            latency = run["latency_ms_200"] or {}
+            rows.append([f"{run['clients']} concurrent clients, `{run['document']}`, {run['requests']} requests",
+                         f"statuses {run['statuses']}, other errors {run['errors_other_than_503']}, "
+                         f"p50 {latency.get('p50')} ms, p95 {latency.get('p95')} ms, {run['served_per_s']} served/s"])
+        out += _table(["measure", "value"], rows)
     return "\n".join(out)
 
 

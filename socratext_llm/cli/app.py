@@ -17,6 +17,7 @@ from ..settings import load_settings
 from .batch import report, run_batch
 from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
+from .serve_cmds import serve_app
 
 app = typer.Typer(name="socratext", help="French administrative documents into schema-valid JSON.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -24,6 +25,7 @@ bench_app = typer.Typer(help="Benchmarks on the real datasets; figures go to eva
 app.add_typer(bench_app, name="bench")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(eval_app, name="eval")
+app.add_typer(serve_app, name="serve")
 app.command("extract")(extract_command)
 
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
@@ -124,6 +126,17 @@ def bench_harness(
 
     path = _bench(run_harness_benchmark, load_settings(datasets_dir=data_dir), limit, documents)
     print(f"wrote {path}", file=sys.stderr)
+
+
+@bench_app.command("api")
+def bench_api(
+    rounds: Annotated[int, typer.Option(help="Sequential requests for the overhead measure.")] = 30,
+    clients: Annotated[int, typer.Option(help="Concurrent clients.")] = 20,
+) -> None:
+    """REST API: overhead over the library call, and concurrent clients (statuses, p95 latency)."""
+    from ..bench.service import run_api_benchmark
+
+    print(f"wrote {_bench(run_api_benchmark, load_settings(), rounds, clients)}", file=sys.stderr)
 
 
 def _bench(function, *args):

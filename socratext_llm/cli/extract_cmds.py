@@ -4,40 +4,80 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from tqdm import tqdm
 
-from ..errors import SocratextError
+from ..errors import MissingInputError, SocratextError
+from ..evaluation.backends import run_local, threads_per_worker
+from ..evaluation.gold import DOCUMENT_SUFFIXES
 from ..extract.pipeline import ExtractOptions, extract_file, resolve_doctype
-from ..extract.result import ExtractionResult
 from ..extract.schemas import SchemaRegistry, load_schema_file
 from ..pipeline import OcrOptions
-from ..settings import load_settings
+from ..settings import Settings, load_settings
 from .batch import report, run_batch
 
 schemas_app = typer.Typer(help="Document types (JSON Schemas): list, show, validate.", no_args_is_help=True)
 
 
-def csv_row(path: Path, result: ExtractionResult | None, error: SocratextError | None, fields: list[str]) -> dict:
-    row = {"file": path.name, "status": result.status if result else "failure",
-           "error": error.one_line() if error else ""}
+def csv_row(path: Path, result: dict | None, error: dict | None, fields: list[str]) -> dict:
+    row = {"file": path.name, "status": result["status"] if result else "failure",
+           "error": error["message"] if error else ""}
     for name in fields:
-        value = result.data.get(name) if result else None
+        value = result["data"].get(name) if result else None
         row[name] = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
     return row
 
 
+def expand_inputs(files: list[Path], files_from: Path | None) -> list[Path]:
+    """Files as given, folders as the documents inside them (sorted), plus the lines of a list file.
+    A path that does not exist stays in the list, so that it is reported like any other bad input."""
+    listed = list(files)
+    if files_from is not None:
+        listed += [Path(line.strip()) for line in files_from.read_text(encoding="utf-8").splitlines() if line.strip()]
+    paths: list[Path] = []
+    for path in listed:
+        if path.is_dir():
+            paths += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES)
+        else:
+            paths.append(path)
+    return paths
+
+
+@dataclass(frozen=True)
+class ExtractJob:
+    options: ExtractOptions
+    settings: Settings
+
+
+def extract_one(path: Path, job: ExtractJob) -> dict:
+    """One file's result or error as plain data: runs in this process or in a worker."""
+    try:
+        result = extract_file(path, job.options, job.settings)
+    except SocratextError as error:
+        return {"path": str(path), "error": {"code": error.code, "message": error.one_line(),
+                                              "exit_code": error.exit_code}}
+    return {"path": str(path), "result": result.model_dump(mode="json")}
+
+
+def extraction_failed(path: Path, error: BaseException) -> dict:
+    return {"path": str(path), "error": {"code": "internal", "message": f"{type(error).__name__} in a worker",
+                                          "exit_code": 1}}
+
+
 def extract_command(
-    files: Annotated[list[Path], typer.Argument(help="PDF or image files.")],
-    schema: Annotated[str, typer.Option(help="Document type name (see `socratext schemas list`) or schema file.")],
+    files: Annotated[Optional[list[Path]], typer.Argument(help="PDF or image files, or folders of them.")] = None,
+    schema: Annotated[str, typer.Option(help="Document type name (see `socratext schemas list`) or schema file.")] = ...,
     engine: Annotated[Optional[str], typer.Option(help="rules, llm, outlines or hybrid (default: hybrid with an LLM configured, else rules).")] = None,
     ocr_engine: Annotated[Optional[str], typer.Option(help="OCR engine for scanned pages.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="json, jsonl or csv.")] = "json",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output file (jsonl, csv) or folder (json).")] = None,
     password: Annotated[Optional[str], typer.Option(help="Password of encrypted PDFs.")] = None,
+    files_from: Annotated[Optional[Path], typer.Option(help="A file listing one input path per line.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Files processed in parallel (processes).")] = 1,
 ) -> None:
     """Extract JSON that follows a document type's schema, with evidence and checks."""
     settings = load_settings()
@@ -46,48 +86,54 @@ def extract_command(
         raise typer.Exit(2)
     try:
         doctype = resolve_doctype(schema, settings)
+        paths = expand_inputs(files or [], files_from)
     except SocratextError as error:
         report(error)
         raise typer.Exit(error.exit_code) from None
-    options = ExtractOptions(schema=doctype.name, engine=engine, ocr=OcrOptions(engine=ocr_engine, password=password))
-    many = len(files) > 1
+    except OSError as error:
+        report(SocratextError(f"cannot read the file list {files_from} ({error.strerror})", hint="check the path"))
+        raise typer.Exit(MissingInputError.exit_code) from None
+    if not paths:
+        report(MissingInputError("no input files", hint="give files, folders of documents or --files-from LIST"))
+        raise typer.Exit(MissingInputError.exit_code)
+    schema_ref = doctype.path if doctype.path else doctype.name
+    job = ExtractJob(ExtractOptions(schema=schema_ref, engine=engine, ocr=OcrOptions(engine=ocr_engine, password=password)),
+                     settings.model_copy(update={"ocr_threads": threads_per_worker(workers)}) if workers > 1 else settings)
+    many = len(paths) > 1
     stream = sys.stdout if output is None or format == "json" else output.open("w", encoding="utf-8", newline="")
     fields = list(doctype.fields)
     writer = csv.DictWriter(stream, fieldnames=["file", "status", "error", *fields]) if format == "csv" else None
     if writer:
         writer.writeheader()
-    progress = tqdm(files, unit="file", disable=None if many else True, file=sys.stderr, leave=False)
-
-    def one(path: Path) -> None:
-        try:
-            result = extract_file(path, options, settings, doctype)
-        except SocratextError as error:
-            if writer:
-                writer.writerow(csv_row(path, None, error, fields))
-            elif format == "jsonl":
-                stream.write(json.dumps({"file": path.name, "status": "failure", "error": {
-                    "code": error.code, "message": error.one_line()}}, ensure_ascii=False) + "\n")
-            raise
-        finally:
-            progress.update(1)
+    progress = tqdm(total=len(paths), unit="file", disable=None if many else True, file=sys.stderr, leave=False)
+    failures: list[dict] = []
+    for record in run_local(extract_one, paths, job, workers, extraction_failed):
+        path, result, error = Path(record["path"]), record.get("result"), record.get("error")
+        progress.update(1)
+        if error:
+            failures.append(error)
+            print(f"socratext: error: {error['message']}", file=sys.stderr)
         if writer:
-            writer.writerow(csv_row(path, result, None, fields))
+            writer.writerow(csv_row(path, result, error, fields))
         elif format == "jsonl":
-            stream.write(result.model_dump_json() + "\n")
-        elif output is not None:
+            line = result if result else {"file": path.name, "status": "failure", "error": {
+                "code": error["code"], "message": error["message"]}}
+            stream.write(json.dumps(line, ensure_ascii=False) + "\n")
+        elif result and output is not None:
             folder = output if many or output.is_dir() or not output.suffix else None
             target = (folder / f"{path.stem}.json") if folder else output
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(result.model_dump_json(indent=2), encoding="utf-8")
-        else:
-            stream.write(result.model_dump_json(indent=None if many else 2) + "\n")
+            target.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+        elif result:
+            stream.write(json.dumps(result, ensure_ascii=False, indent=None if many else 2) + "\n")
         stream.flush()
-
-    outcome = run_batch(files, one)
     progress.close()
     if stream is not sys.stdout:
         stream.close()
-    raise typer.Exit(outcome.exit_code)
+    if failures and many:
+        print(f"socratext: {len(paths) - len(failures)} of {len(paths)} files done, {len(failures)} failed",
+              file=sys.stderr)
+    raise typer.Exit(failures[0]["exit_code"] if failures else 0)
 
 
 @schemas_app.command("list")

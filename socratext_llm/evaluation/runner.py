@@ -74,6 +74,7 @@ def run_eval(job: EvalJob, run_dir: Path, limit: int | None = None, workers: int
     todo = [item for item in (items if items is not None else dataset.items(limit)) if item.id not in done]
     start = time.perf_counter()
     work_ms = 0.0
+    written = 0
     bar = tqdm(total=len(todo), desc=f"eval {job.dataset}", unit="doc", file=sys.stderr,
                disable=None if progress else True, leave=False)
     with predictions.open("a", encoding="utf-8") as stream:
@@ -81,9 +82,10 @@ def run_eval(job: EvalJob, run_dir: Path, limit: int | None = None, workers: int
             stream.write(json.dumps(record, ensure_ascii=False) + "\n")
             stream.flush()
             work_ms += record.get("timings_ms", {}).get("total", 0.0)
+            written += 1
             bar.update(1)
             if on_record:
-                on_record(bar.n)
+                on_record(written)
     bar.close()
     wall_s = time.perf_counter() - start
     config["invocations"].append({

@@ -9,9 +9,13 @@ from ..document import Document
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings, load_settings
 from .base import get_extraction_engine
+from .classify import guess_doctype
 from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
 from .result import ExtractionResult
 from .schemas import DocumentType, SchemaRegistry
+
+
+AUTO = "auto"  # schema name that lets the document's text choose its type
 
 
 @dataclass(frozen=True)
@@ -52,15 +56,23 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
                             timings_ms={"extract": round(extract_ms, 2)}, llm_tokens=values.llm_tokens)
 
 
-def extract_file(path: Path, options: ExtractOptions, settings: Settings, doctype: DocumentType | None = None,
-                 on_page=None) -> ExtractionResult:
-    doctype = doctype or resolve_doctype(options.schema, settings)
+def read_and_extract(path: Path, options: ExtractOptions, settings: Settings,
+                     doctype: DocumentType | None = None, on_page=None) -> tuple[Document, ExtractionResult]:
+    """The document read and its extraction; schema ``auto`` picks the document type from the text."""
     start = time.perf_counter()
     document = ocr_document(Path(path), options.ocr, settings, on_page=on_page)
     ocr_ms = (time.perf_counter() - start) * 1000
+    if doctype is None:
+        registry = SchemaRegistry(settings)
+        doctype = guess_doctype(document, registry) if options.schema == AUTO else resolve_doctype(options.schema, settings)
     result = extract_document(document, doctype, options.engine or default_engine_name(settings), settings)
     result.timings_ms["ocr"] = round(ocr_ms, 2)
-    return result
+    return document, result
+
+
+def extract_file(path: Path, options: ExtractOptions, settings: Settings, doctype: DocumentType | None = None,
+                 on_page=None) -> ExtractionResult:
+    return read_and_extract(path, options, settings, doctype, on_page)[1]
 
 
 def extract(path: str | Path, schema: str | Path | dict, engine: str | None = None, ocr_engine: str | None = None,

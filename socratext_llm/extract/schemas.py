@@ -23,6 +23,7 @@ HINT = "x-socratext"
 STRATEGIES = {"label", "header", "block_after", "line_items", "mrz", "key_values", "largest_heading",
               "graded_statements"}
 CHECK_KINDS = {"sum", "order"}
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,11 @@ def load_schema_file(path: Path) -> DocumentType:
 
 
 class SchemaRegistry:
-    """Document types by name: the project's schemas/, then each folder of SOCRATEXT_SCHEMAS (later wins)."""
+    """Document types by name: the project's schemas/, the user's saved ones, then each folder of
+    SOCRATEXT_SCHEMAS (later wins)."""
 
     def __init__(self, settings: Settings):
-        self.folders = [PROJECT_SCHEMAS, *settings.schema_paths]
+        self.folders = [PROJECT_SCHEMAS, settings.user_schema_dir, *settings.schema_paths]
 
     def _files(self) -> dict[str, Path]:
         found: dict[str, Path] = {}
@@ -136,3 +138,16 @@ class SchemaRegistry:
 
     def inline(self, schema: dict, name: str = "inline") -> DocumentType:
         return DocumentType(name, None, validate_schema(schema, name))
+
+
+def save_user_schema(name: str, schema: dict, settings: Settings) -> DocumentType:
+    """Validate a schema and save it as a new document type in the user schema folder."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise SchemaError(f"'{name}' is not a usable document type name",
+                          hint="use lower-case letters, digits and underscores, starting with a letter")
+    doctype = DocumentType(name, None, validate_schema(schema, name))
+    folder = Path(settings.user_schema_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}{SUFFIX}"
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return DocumentType(name, path, doctype.schema)

@@ -1,0 +1,57 @@
+"""Bounded concurrency with a bounded queue: documents are processed by a fixed pool of threads,
+a few more may wait, and beyond that a request is refused at once (503 + Retry-After) rather than
+left to time out. A slot is held until the work really ends, even when the client was answered
+504 earlier, so the service never runs more documents than it has slots."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from ..errors import RequestTimeoutError, ServiceBusyError
+
+T = TypeVar("T")
+
+
+class Admission:
+    def __init__(self, slots: int, queue: int, timeout_s: float):
+        self.slots, self.queue, self.timeout_s = slots, queue, timeout_s
+        self.executor = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="socratext-work")
+        self._admitted = 0
+        self._lock = threading.Lock()
+        self.seconds_per_document = 2.0  # running estimate, for Retry-After
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    def retry_after_s(self) -> int:
+        return max(1, round(self.seconds_per_document * (self._admitted / self.slots)))
+
+    def _release(self, _future) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    async def run(self, work: Callable[[], T], *, queue_exempt: bool = False) -> T:
+        """Run `work` in a slot; refuse when slots and queue are full (batch jobs wait instead)."""
+        with self._lock:
+            if not queue_exempt and self._admitted >= self.slots + self.queue:
+                error = ServiceBusyError("the service is busy: every processing slot and queue place is taken")
+                error.retry_after = self.retry_after_s()
+                raise error
+            self._admitted += 1
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        future = self.executor.submit(work)
+        future.add_done_callback(self._release)
+        try:
+            result = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), self.timeout_s)
+        except asyncio.TimeoutError:
+            raise RequestTimeoutError(f"processing took longer than {self.timeout_s:g} s") from None
+        self.seconds_per_document = 0.8 * self.seconds_per_document + 0.2 * (loop.time() - started)
+        return result
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)

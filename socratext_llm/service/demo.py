@@ -1,0 +1,217 @@
+"""Gradio demo for stakeholders: upload a document (or pick a bundled example), choose a document
+type or `auto`, and see the page with its OCR boxes and each value's evidence, the JSON, and per
+field its engine, confidence and checks. A schema editor makes a new document type without code.
+
+Uploads are deleted once read; the log says which engine ran and how long it took, nothing of the
+document."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from ..errors import SocratextError
+from ..extract.base import extraction_engines
+from ..extract.pipeline import AUTO, ExtractOptions, default_engine_name, read_and_extract
+from ..extract.result import ExtractionResult
+from ..extract.schema_builder import schema_from_fields
+from ..extract.schemas import SchemaRegistry, save_user_schema, validate_schema
+from ..document import Document
+from ..evaluation.gold import DOCUMENT_SUFFIXES
+from ..settings import Settings
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from an offline machine
+import gradio as gr  # noqa: E402
+
+log = logging.getLogger("socratext.demo")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+OCR_LABEL = "texte lu (OCR)"
+DISPLAY_WIDTH = 1000
+CHECK_WORDS = {"schema": "non conforme au schéma", "domain": "invalide", "consistency": "incohérent",
+               "grounding": "introuvable dans le document", "engine": "signalé par le moteur"}
+
+
+def bundled_examples() -> dict[str, Path]:
+    return {path.name: path for path in sorted(EXAMPLES.iterdir()) if path.suffix.lower() in DOCUMENT_SUFFIXES}
+
+
+def page_image(path: Path, document: Document, page_index: int):
+    """The page as a picture about DISPLAY_WIDTH wide (PDF pages rendered, images reduced)."""
+    from PIL import Image, ImageOps
+
+    if document.source.media_type == "application/pdf":
+        import pymupdf
+
+        with pymupdf.open(path) as pdf:
+            page = pdf[page_index]
+            zoom = DISPLAY_WIDTH / page.rect.width
+            pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+            return Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
+    with Image.open(path) as opened:
+        opened.seek(page_index)
+        image = ImageOps.exif_transpose(opened.convert("RGB"))
+    page = document.pages[page_index]
+    if page.rotation:
+        image = image.rotate(-page.rotation, expand=True)
+    image.thumbnail((DISPLAY_WIDTH, DISPLAY_WIDTH * 2))
+    return image
+
+
+def annotations(document: Document, result: ExtractionResult, page_index: int, size: tuple[int, int]) -> list:
+    """OCR line boxes, then one box per extracted value found on this page, labelled by its field."""
+    page = document.pages[page_index]
+    sx, sy = size[0] / page.width_px, size[1] / page.height_px
+    boxes = [((round(l.bbox.x0 * sx), round(l.bbox.y0 * sy), round(l.bbox.x1 * sx), round(l.bbox.y1 * sy)), OCR_LABEL)
+             for l in page.lines]
+    for pointer, evidence in result.evidence.items():
+        if evidence.page == page_index and evidence.bbox is not None:
+            b = evidence.bbox
+            boxes.append(((round(b.x0 * sx), round(b.y0 * sy), round(b.x1 * sx), round(b.y1 * sy)), pointer.strip("/")))
+    return boxes
+
+
+def field_rows(result: ExtractionResult) -> list[list]:
+    """One row per value: field, value, engine, confidence, checks in words."""
+    failed: dict[str, list[str]] = {}
+    for check in result.failed_checks:
+        failed.setdefault(check.field or "", []).append(CHECK_WORDS.get(check.kind, check.kind))
+    rows = []
+    for pointer, evidence in result.evidence.items():
+        value = _at(result.data, pointer)
+        problems = failed.get(pointer, [])
+        rows.append([pointer.strip("/"), _short(value), evidence.engine, round(evidence.confidence, 2),
+                     "✔ valide" if not problems else "⚠ " + ", ".join(problems)])
+    for name, value in result.data.items():
+        if f"/{name}" not in result.evidence and value not in (None, "", []) and not isinstance(value, list):
+            rows.append([name, _short(value), result.engine, None, "⚠ " + ", ".join(failed.get(f"/{name}", ["sans preuve"]))])
+    return rows
+
+
+def _at(data, pointer: str):
+    for part in pointer.strip("/").split("/"):
+        data = data[int(part)] if isinstance(data, list) else data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _short(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def schema_choices(settings: Settings) -> list[str]:
+    return [AUTO, *SchemaRegistry(settings).names()]
+
+
+def build_demo(settings: Settings) -> gr.Blocks:
+    examples = bundled_examples()
+    engines = extraction_engines.names()
+
+    def run(upload, example, schema, engine):
+        source = Path(upload) if upload else examples.get(example or "")
+        if source is None:
+            raise gr.Error("Choisissez un fichier ou un exemple.")
+        start = time.perf_counter()
+        try:
+            options = ExtractOptions(schema=schema or AUTO, engine=engine or None)
+            document, result = read_and_extract(source, options, settings)
+            image = page_image(source, document, 0)
+        except SocratextError as error:
+            log.info("extraction failed: %s", error.code)
+            raise gr.Error(error.one_line()) from None
+        finally:
+            if upload:
+                Path(upload).unlink(missing_ok=True)  # the upload is deleted once read
+        log.info("extraction %s by %s in %.0f ms", result.status, result.engine, (time.perf_counter() - start) * 1000)
+        download = Path(tempfile.mkdtemp(prefix="socratext-demo-")) / "extraction.json"
+        download.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+        summary = (f"**Type de document** : `{result.schema_name}` · **moteur** : `{result.engine}` · "
+                   f"**statut** : `{result.status}` · {len(result.failed_checks)} contrôle(s) en échec · "
+                   f"OCR {result.timings_ms.get('ocr', 0):.0f} ms, extraction {result.timings_ms['extract']:.0f} ms")
+        return ((image, annotations(document, result, 0, image.size)), result.data, field_rows(result),
+                str(download), summary)
+
+    def load_schema(name):
+        if not name or name == AUTO:
+            return gr.update()
+        return json.dumps(SchemaRegistry(settings).get(name).schema, ensure_ascii=False, indent=2)
+
+    def from_fields(fields_text, title):
+        try:
+            return json.dumps(schema_from_fields(fields_text, title), ensure_ascii=False, indent=2), "Schéma généré : vérifiez-le puis enregistrez-le."
+        except SocratextError as error:
+            return gr.update(), f"⚠ {error.one_line()}"
+
+    def parse(schema_text):
+        try:
+            schema = json.loads(schema_text or "")
+        except json.JSONDecodeError as error:
+            raise SocratextError(f"JSON invalide (ligne {error.lineno}, colonne {error.colno} : {error.msg})") from None
+        if not isinstance(schema, dict):
+            raise SocratextError("le schéma doit être un objet JSON")
+        return schema
+
+    def check(schema_text):
+        try:
+            schema = validate_schema(parse(schema_text), "schéma")
+            return f"✔ Schéma valide ({len(schema.get('properties', {}))} champs)."
+        except SocratextError as error:
+            return f"⚠ {error.one_line()}"
+
+    def save(schema_text, name):
+        try:
+            doctype = save_user_schema((name or "").strip(), parse(schema_text), settings)
+        except SocratextError as error:
+            return f"⚠ {error.one_line()}", gr.update()
+        log.info("schema saved (%d fields)", len(doctype.fields))
+        return (f"✔ Enregistré : `{doctype.name}` ({len(doctype.fields)} champs), utilisable tout de suite.",
+                gr.update(choices=schema_choices(settings), value=doctype.name))
+
+    with gr.Blocks(title="Socratext LLM", delete_cache=(600, 3600)) as demo:
+        gr.Markdown("# Socratext LLM\nDes documents administratifs vers du JSON conforme à un schéma, avec la preuve "
+                    "de chaque valeur. Fonctionne sans LLM (moteur `rules`).")
+        with gr.Tab("Extraction"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    upload = gr.File(label="Document (PDF ou image)", file_types=list(DOCUMENT_SUFFIXES),
+                                     elem_id="upload")
+                    example = gr.Dropdown(list(examples), value=None, label="ou un exemple fourni", elem_id="example")
+                    schema = gr.Dropdown(schema_choices(settings), value=AUTO, label="Type de document",
+                                         elem_id="schema")
+                    engine = gr.Dropdown(engines, value=default_engine_name(settings), label="Moteur d'extraction",
+                                         elem_id="engine")
+                    go = gr.Button("Extraire", variant="primary", elem_id="run")
+                    summary = gr.Markdown(elem_id="summary")
+                    download = gr.File(label="Télécharger le JSON", elem_id="download")
+                with gr.Column(scale=2):
+                    page = gr.AnnotatedImage(label="Page : lignes lues et preuves des valeurs", elem_id="page",
+                                             color_map={OCR_LABEL: "#9aa5b1"})
+            data = gr.JSON(label="JSON extrait", elem_id="data", open=True)
+            table = gr.Dataframe(headers=["champ", "valeur", "moteur", "confiance", "contrôles"], elem_id="fields",
+                                 label="Champs : moteur, confiance, contrôles", interactive=False, wrap=True)
+            go.click(run, [upload, example, schema, engine], [page, data, table, download, summary])
+        with gr.Tab("Éditeur de schéma"):
+            gr.Markdown("Partez d'un type existant ou d'une liste de champs (`nom (type) : description | libellé; "
+                        "libellé`, types : texte, montant, nombre, date, siret, iban), validez, enregistrez : le "
+                        "nouveau type est aussitôt proposé dans l'onglet Extraction.")
+            with gr.Row():
+                base = gr.Dropdown(SchemaRegistry(settings).names(), value=None, label="Partir d'un type existant",
+                                   elem_id="base-schema")
+                title = gr.Textbox(label="Titre du nouveau type", elem_id="new-title")
+            fields_text = gr.Textbox(label="ou d'une liste de champs", lines=4, elem_id="fields-text",
+                                     placeholder="total (montant): Total payé | Net à payer\n"
+                                                 "date_paiement (date): Date du paiement")
+            generate = gr.Button("Générer le schéma", elem_id="generate")
+            code = gr.Code(language="json", label="Schéma JSON", lines=14, elem_id="schema-code", interactive=True)
+            with gr.Row():
+                name = gr.Textbox(label="Nom du type (minuscules, chiffres, _)", elem_id="new-name")
+                validate = gr.Button("Valider", elem_id="validate")
+                save_button = gr.Button("Enregistrer", variant="primary", elem_id="save")
+            status = gr.Markdown(elem_id="editor-status")
+            base.change(load_schema, base, code)
+            generate.click(from_fields, [fields_text, title], [code, status])
+            validate.click(check, code, status)
+            save_button.click(save, [code, name], [status, schema])
+    return demo

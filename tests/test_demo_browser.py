@@ -1,0 +1,90 @@
+"""The Gradio demo in a real browser: Playwright driving Debian's Chromium (no browser download)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+from .service_helpers import Server
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "test-output" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (bash scripts/setup.sh test installs it)")
+    folder = tmp_path_factory.mktemp("demo")
+    env = {"SOCRATEXT_USER_SCHEMA_DIR": str(folder / "schemas"), "GRADIO_TEMP_DIR": str(folder / "gradio")}
+    server = Server("demo", env, folder / "demo.log", ready_path="/")
+    server.schemas = folder / "schemas"
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def page(demo):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+        tab = browser.new_page(viewport={"width": 1400, "height": 1600})
+        tab.set_default_timeout(120_000)
+        tab.goto(demo.url)
+        yield tab
+        browser.close()
+
+
+def choose(page, elem_id: str, option: str) -> None:
+    """Pick an option of a Gradio dropdown as a person does: open it, type, click the option."""
+    box = page.locator(f"#{elem_id} input")
+    box.click()
+    box.fill(option)
+    page.locator(f"ul[role='listbox'] li[aria-label='{option}'], ul.options li:text-is('{option}')").first.click()
+
+
+def test_upload_extract_and_see_evidence(page, example_pdf):
+    page.locator("#upload input[type=file]").set_input_files(str(example_pdf))
+    choose(page, "schema", "rent_receipt")
+    page.locator("#run").click()
+    page.locator("#summary").get_by_text("success").wait_for()
+    data = page.locator("#data")
+    data.get_by_text("845").first.wait_for()
+    assert "Hélène Durand" in data.inner_text()
+    legend = page.locator("#page").inner_text()
+    assert "total" in legend and "landlord" in legend and "texte lu (OCR)" in legend
+    assert page.locator("#page img").count() >= 1
+    fields = page.locator("#fields").inner_text()
+    assert "rules" in fields and "valide" in fields
+    page.screenshot(path=str(SHOTS / "extraction.png"), full_page=True)
+
+
+def test_new_document_type_from_a_field_list_is_used_at_once(page, demo, example_scan):
+    page.get_by_role("tab", name="Éditeur de schéma").click()
+    page.locator("#new-title textarea, #new-title input").first.fill("Quittance simplifiée")
+    page.locator("#fields-text textarea").fill("montant (montant): Total\nbailleur: Bailleur")
+    page.locator("#generate").click()
+    page.locator("#editor-status").get_by_text("Schéma généré").wait_for()
+    page.locator("#validate").click()
+    page.locator("#editor-status").get_by_text("Schéma valide (2 champs)").wait_for()
+    page.locator("#new-name textarea, #new-name input").first.fill("quittance_simple")
+    page.locator("#save").click()
+    page.locator("#editor-status").get_by_text("Enregistré").wait_for()
+    saved = json.loads((demo.schemas / "quittance_simple.schema.json").read_text(encoding="utf-8"))
+    assert set(saved["properties"]) == {"montant", "bailleur"}
+    page.screenshot(path=str(SHOTS / "schema-editor.png"), full_page=True)
+    page.get_by_role("tab", name="Extraction").click()
+    assert page.locator("#schema input").input_value() == "quittance_simple"
+    page.locator("#upload input[type=file]").set_input_files(str(example_scan))
+    page.locator("#run").click()
+    page.locator("#summary").get_by_text("quittance_simple").wait_for()
+    page.locator("#data").get_by_text("845").first.wait_for()
+    assert "montant" in page.locator("#page").inner_text()
+    page.screenshot(path=str(SHOTS / "extraction-new-type.png"), full_page=True)
