@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
@@ -22,6 +23,7 @@ class Registry(Generic[T]):
         self.entry_point_group = entry_point_group
         self._classes: dict[str, type[T]] = {}
         self._discovered = False
+        self._lock = threading.RLock()
 
     def register(self, cls: type[T]) -> type[T]:
         """Class decorator: the class's ``name`` attribute is its public name."""
@@ -29,14 +31,19 @@ class Registry(Generic[T]):
         return cls
 
     def _discover(self) -> None:
+        """Import every engine module once; the lock keeps concurrent first calls (API threads)
+        from reading a half-filled registry."""
         if self._discovered:
             return
-        self._discovered = True
-        package = importlib.import_module(self.package)
-        for module in pkgutil.iter_modules(package.__path__):
-            importlib.import_module(f"{self.package}.{module.name}")
-        for entry in entry_points(group=self.entry_point_group):
-            self.register(entry.load())
+        with self._lock:
+            if self._discovered:
+                return
+            package = importlib.import_module(self.package)
+            for module in pkgutil.iter_modules(package.__path__):
+                importlib.import_module(f"{self.package}.{module.name}")
+            for entry in entry_points(group=self.entry_point_group):
+                self.register(entry.load())
+            self._discovered = True
 
     def names(self) -> list[str]:
         self._discover()

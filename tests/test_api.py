@@ -94,10 +94,10 @@ def test_ocr_returns_the_document_model(api, example_pdf):
 
 
 @pytest.mark.parametrize("content, form, status, code", [
-    (b"just some text, not a document", {"schema": "rent_receipt"}, 415, "unsupported_input"),
+    (b"just some text, not a document", {"schema": "rent_receipt"}, 415, "unsupported_type"),
     (b"%PDF-1.7\n1 0 obj <<", {"schema": "rent_receipt"}, 422, "corrupt_input"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(3 * 2**20), {"schema": "rent_receipt"}, 413, "input_too_large"),
-    (pdf_bytes(["un", "deux", "trois", "quatre"]), {"schema": "rent_receipt"}, 413, "input_too_large"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(3 * 2**20), {"schema": "rent_receipt"}, 413, "too_large"),
+    (pdf_bytes(["un", "deux", "trois", "quatre"]), {"schema": "rent_receipt"}, 413, "too_large"),
     (pdf_bytes(["Montant total : 3 EUR"]), {"schema_json": "{not json"}, 422, "invalid_schema"),
     (pdf_bytes(["Montant total : 3 EUR"]), {"schema": "rent_receipt", "engine": "magic"}, 400, "unknown_engine"),
 ])

@@ -190,8 +190,9 @@ def create_app(settings: Settings) -> FastAPI:
         else:
             response = await call_next(request)
         route = request.scope.get("route")
-        log.info("%s %s %d %.0f ms %s bytes", request.method, getattr(route, "path", "-"), response.status_code,
-                 (time.perf_counter() - start) * 1000, length or "-")
+        log.info("%s %s %d %.0f ms %s bytes%s", request.method, getattr(route, "path", "-"), response.status_code,
+                 (time.perf_counter() - start) * 1000, length or "-",
+                 f" {request.state.error_code}" if hasattr(request.state, "error_code") else "")
         return response
 
     def authorised(request: Request) -> None:

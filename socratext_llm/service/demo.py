@@ -61,11 +61,16 @@ def page_image(path: Path, document: Document, page_index: int):
 
 
 def annotations(document: Document, result: ExtractionResult, page_index: int, size: tuple[int, int]) -> list:
-    """OCR line boxes, then one box per extracted value found on this page, labelled by its field."""
+    """The OCR line boxes as one mask (one legend entry), then a box per extracted value found on
+    this page, labelled by its field."""
+    import numpy as np
+
     page = document.pages[page_index]
     sx, sy = size[0] / page.width_px, size[1] / page.height_px
-    boxes = [((round(l.bbox.x0 * sx), round(l.bbox.y0 * sy), round(l.bbox.x1 * sx), round(l.bbox.y1 * sy)), OCR_LABEL)
-             for l in page.lines]
+    mask = np.zeros((size[1], size[0]), dtype=np.float32)
+    for line in page.lines:
+        mask[round(line.bbox.y0 * sy):round(line.bbox.y1 * sy), round(line.bbox.x0 * sx):round(line.bbox.x1 * sx)] = 0.5
+    boxes: list = [(mask, OCR_LABEL)] if page.lines else []
     for pointer, evidence in result.evidence.items():
         if evidence.page == page_index and evidence.bbox is not None:
             b = evidence.bbox
@@ -131,7 +136,7 @@ def build_demo(settings: Settings) -> gr.Blocks:
                    f"**statut** : `{result.status}` · {len(result.failed_checks)} contrôle(s) en échec · "
                    f"OCR {result.timings_ms.get('ocr', 0):.0f} ms, extraction {result.timings_ms['extract']:.0f} ms")
         return ((image, annotations(document, result, 0, image.size)), result.data, field_rows(result),
-                str(download), summary)
+                str(download), summary, None)  # the upload is gone from disk: clear it from the page too
 
     def load_schema(name):
         if not name or name == AUTO:
@@ -191,7 +196,7 @@ def build_demo(settings: Settings) -> gr.Blocks:
             data = gr.JSON(label="JSON extrait", elem_id="data", open=True)
             table = gr.Dataframe(headers=["champ", "valeur", "moteur", "confiance", "contrôles"], elem_id="fields",
                                  label="Champs : moteur, confiance, contrôles", interactive=False, wrap=True)
-            go.click(run, [upload, example, schema, engine], [page, data, table, download, summary])
+            go.click(run, [upload, example, schema, engine], [page, data, table, download, summary, upload])
         with gr.Tab("Éditeur de schéma"):
             gr.Markdown("Partez d'un type existant ou d'une liste de champs (`nom (type) : description | libellé; "
                         "libellé`, types : texte, montant, nombre, date, siret, iban), validez, enregistrez : le "
