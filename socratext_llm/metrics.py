@@ -93,10 +93,12 @@ class LineErrors:
                 "word_edits": self.word_edits, "gold_words": self.gold_words}
 
 
-def line_errors(gold_lines: Sequence[tuple[str, BBox]], words: Sequence[tuple[str, BBox]]) -> LineErrors:
+def line_errors(gold_lines: Sequence[tuple[str, BBox]], words: Sequence[tuple[str, BBox]],
+                ignore_case: bool = False) -> LineErrors:
     """Each predicted word goes to the gold line holding its centre (left to right), each gold line is
     compared with its words: reading order and line grouping of the engine do not matter, missed
-    lines count as deleted and words outside every gold line are ignored (gold covers the text)."""
+    lines count as deleted and words outside every gold line are ignored (gold covers the text).
+    ``ignore_case`` for gold transcribed in capitals whatever the print (SROIE)."""
     assigned: list[list[tuple[float, str]]] = [[] for _ in gold_lines]
     for text, box in words:
         cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
@@ -109,6 +111,8 @@ def line_errors(gold_lines: Sequence[tuple[str, BBox]], words: Sequence[tuple[st
     for (reference, _), line_words in zip(gold_lines, assigned):
         reference = normalise_text(reference)
         hypothesis = normalise_text(" ".join(text for _, text in sorted(line_words)))
+        if ignore_case:
+            reference, hypothesis = reference.casefold(), hypothesis.casefold()
         chars.add(reference, hypothesis)
         word_edits += Levenshtein.distance(reference.split(), hypothesis.split())
         gold_words += len(reference.split())

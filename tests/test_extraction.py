@@ -152,3 +152,23 @@ def test_cli_schemas_commands(tmp_path):
     checked = run_cli("schemas", "validate", str(broken))
     assert checked.returncode == SchemaError.exit_code
     assert "broken.schema.json" in checked.stderr and "Traceback" not in checked.stderr
+
+
+def test_cli_extract_folder_and_file_list_in_parallel_writes_jsonl_as_it_goes(tmp_path, example_pdf, example_scan):
+    folder = tmp_path / "lot"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(example_pdf.read_bytes())
+    (folder / "b.jpg").write_bytes(example_scan.read_bytes())
+    (folder / "c.pdf").write_bytes(b"%PDF-1.7 cut short")
+    (folder / "notes.txt").write_text("not a document, not picked up from a folder")
+    listed = tmp_path / "list.txt"
+    listed.write_text(f"{example_pdf}\n\n{tmp_path / 'absent.pdf'}\n")
+    out = tmp_path / "out.jsonl"
+    result = run_cli("extract", str(folder), "--files-from", str(listed), "--schema", "rent_receipt",
+                     "--workers", "2", "-f", "jsonl", "-o", str(out))
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    by_name = {(r.get("source") or {}).get("filename") or r.get("file"): r for r in records}
+    assert len(records) == 5 and set(by_name) == {"a.pdf", "b.jpg", "c.pdf", "quittance_loyer.pdf", "absent.pdf"}
+    assert by_name["b.jpg"]["data"]["total"] == 845.0 and by_name["a.pdf"]["status"] == "success"
+    assert by_name["c.pdf"]["error"]["code"] == "corrupt_input" and by_name["absent.pdf"]["status"] == "failure"
+    assert result.returncode == 6 and "3 of 5 files done, 2 failed" in result.stderr  # c.pdf fails first in order

@@ -24,6 +24,12 @@ def test_french_numeric_dates(day):
         assert normalize_date(f"Date : {day:%d-%m-%y}") == day.isoformat()
 
 
+@given(DATES, st.integers(0, 23), st.integers(0, 59))
+def test_dates_run_into_a_time_by_ocr(day, hour, minute):
+    assert normalize_date(f"{day:%d/%m/%Y}{hour}:{minute:02d}:00") == day.isoformat()
+    assert normalize_date(f"Date: {day:%d-%m-%Y}{hour:02d}h{minute:02d}") == day.isoformat()
+
+
 @given(DATES)
 def test_french_written_dates(day):
     text = f"Fait le {day.day} {MONTHS_FR[day.month - 1]} {day.year}"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psutil
 
+from ..evaluation.backends import cpu_count
 from ..evaluation.datasets import EvalItem, open_dataset
 from ..evaluation.runner import run_eval
 from ..evaluation.worker import EvalJob
@@ -37,21 +38,25 @@ def bench_sroie(settings: Settings, engine: str, ocr_engines: list[str], limit: 
 
 
 def bench_scaling(settings: Settings, limit: int) -> dict:
-    """Same receipts, no OCR cache, 1 then 2 workers: the speed-up and the harness's own overhead."""
+    """Same receipts, no OCR cache: one single-threaded worker (one core), one worker using every
+    core, then 2 workers (one core each) on the local pool and on Ray; the harness's own overhead."""
     rows = []
-    for workers, backend in ((1, "local"), (2, "local"), (2, "ray")):
+    for workers, backend, threads in ((1, "local", 1), (1, "local", 0), (2, "local", 0), (2, "ray", 0)):
         with tempfile.TemporaryDirectory() as scratch:
-            job = EvalJob("sroie", "rules", settings.ocr_engine, settings, cache_dir=None)
+            run_settings = settings.model_copy(update={"ocr_threads": threads})
+            job = EvalJob("sroie", "rules", settings.ocr_engine, run_settings, cache_dir=None)
             metrics = run_eval(job, Path(scratch), limit, workers=workers, backend=backend)
         run = metrics["invocations"][-1]
-        rows.append({"workers": workers, "backend": backend, "documents": run["documents"], "wall_s": run["wall_s"],
+        rows.append({"workers": workers, "backend": backend,
+                     "ocr_threads_per_worker": threads or (cpu_count() if workers == 1 else cpu_count() // workers),
+                     "documents": run["documents"], "wall_s": run["wall_s"],
                      "documents_per_s": run["documents_per_s"], "harness_overhead": run["harness_overhead"],
                      "macro_f1": metrics["averages"]["exact"]["macro_f1"]})
     single = rows[0]["documents_per_s"]
     for row in rows:
         row["speedup_vs_1_worker"] = round(row["documents_per_s"] / single, 3)
     return {"dataset": "sroie", "receipts": rows[0]["documents"], "ocr_engine": settings.ocr_engine,
-            "ocr_cache": "off", "threads_per_worker": "cores / workers", "results": rows}
+            "ocr_cache": "off", "speedup_baseline": "1 worker, 1 OCR thread (one core)", "results": rows}
 
 
 def _tree_rss_mb() -> float:

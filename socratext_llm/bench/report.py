@@ -63,9 +63,10 @@ def render(results_dir: Path) -> str:
         scaling, memory = data["scaling"], data["memory"]
         out += [f"## Evaluation harness ({data['cpus']} cores, {scaling['receipts']} SROIE receipts, OCR not cached) "
                 f"— `{harness.name}`", ""]
-        out += _table(["workers", "backend", "documents / s", "speed-up", "harness overhead"],
-                      [[r["workers"], r["backend"], r["documents_per_s"], r["speedup_vs_1_worker"],
-                        _pct(r["harness_overhead"])] for r in scaling["results"]])
+        out += _table(["workers", "backend", "OCR threads / worker", "documents / s",
+                       f"speed-up vs {scaling['speedup_baseline']}", "harness overhead"],
+                      [[r["workers"], r["backend"], r["ocr_threads_per_worker"], r["documents_per_s"],
+                        r["speedup_vs_1_worker"], _pct(r["harness_overhead"])] for r in scaling["results"]])
         out += [f"Memory over {memory['documents']} documents ({memory['workers']} workers, all processes): "
                 f"{memory['rss_mb_first_200_mean']} MB over the first 200, {memory['rss_mb_last_200_mean']} MB "
                 f"over the last 200 ({memory['growth_mb']:+} MB).", ""]

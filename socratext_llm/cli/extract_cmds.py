@@ -107,11 +107,12 @@ def extract_command(
         writer.writeheader()
     progress = tqdm(total=len(paths), unit="file", disable=None if many else True, file=sys.stderr, leave=False)
     failures: list[dict] = []
+    position = {str(path): index for index, path in reversed(list(enumerate(paths)))}
     for record in run_local(extract_one, paths, job, workers, extraction_failed):
         path, result, error = Path(record["path"]), record.get("result"), record.get("error")
         progress.update(1)
         if error:
-            failures.append(error)
+            failures.append({**error, "position": position.get(record["path"], len(paths))})
             print(f"socratext: error: {error['message']}", file=sys.stderr)
         if writer:
             writer.writerow(csv_row(path, result, error, fields))
@@ -133,7 +134,8 @@ def extract_command(
     if failures and many:
         print(f"socratext: {len(paths) - len(failures)} of {len(paths)} files done, {len(failures)} failed",
               file=sys.stderr)
-    raise typer.Exit(failures[0]["exit_code"] if failures else 0)
+    # the exit code of the first failing input in the order given, however the workers finished
+    raise typer.Exit(min(failures, key=lambda f: f["position"])["exit_code"] if failures else 0)
 
 
 @schemas_app.command("list")

@@ -82,7 +82,7 @@ class SroieDataset(EvalDataset):
     def ocr_scores(self, item: EvalItem, document: Document) -> dict:
         gold = self.gold_document(item)
         lines = [(line.text, line.bbox_norm) for line in gold.pages[0].lines]
-        return line_errors(lines, _normalised_words(document)).as_dict()
+        return line_errors(lines, _normalised_words(document), ignore_case=True).as_dict()  # gold in capitals
 
 
 class FunsdDataset(EvalDataset):

@@ -15,7 +15,8 @@ MONTHS = {
     "aug": 8, "august": 8, "sep": 9, "sept": 9, "septembre": 9, "september": 9, "oct": 10, "octobre": 10,
     "october": 10, "nov": 11, "novembre": 11, "november": 11, "dec": 12, "decembre": 12, "december": 12,
 }
-NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,4})([/.\-])(\d{1,2})\2(\d{2,4})(?![\d/\-]|\.\d)")
+# the year may run straight into a time when OCR drops the space ("18/01/201810:27:03")
+NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,4})([/.\-])(\d{1,2})\2(\d{4}(?=\d{1,2}[:h]\d{2})|\d{2,4}(?![\d/\-]|\.\d))")
 WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er)?\s*[-/ ]?\s*([a-z]{3,9})\.?\s*[-/ ,]?\s*(\d{2,4})(?!\d)")
 AMOUNT = re.compile(r"[-−]?\s?\d{1,3}(?:[ .,'\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?(?!\d)|[-−]?\d+(?:[.,]\d{1,2})?")
 
@@ -40,6 +41,9 @@ def _iso(year: int, month: int, day: int) -> str | None:
 def normalize_date(text: str) -> str | None:
     """The first date in the text as ISO 8601 (day-first, as printed in France), or None."""
     plain = strip_accents(text).lower()
+    compact = re.fullmatch(r"\s*((?:19|20)\d\d)(\d\d)(\d\d)\s*", plain)  # ISO 8601 basic, alone: 20180304
+    if compact:
+        return _iso(*(int(part) for part in compact.groups()))
     for match in NUMERIC_DATE.finditer(plain):
         first, _, second, third = match.groups()
         if len(first) == 4:

@@ -77,19 +77,25 @@ def span_box(line: Line, start: int, end: int) -> tuple[BBox, float]:
     return BBox.enclosing([w.bbox for w in covered]), min(w.confidence for w in covered)
 
 
-def right_neighbour(lines: list[PlacedLine], anchor: PlacedLine) -> PlacedLine | None:
-    """The nearest line on the same row, to the right of the anchor."""
+def right_neighbours(lines: list[PlacedLine], anchor: PlacedLine, count: int = 3) -> list[PlacedLine]:
+    """Up to count lines on the same row to the right of the anchor, nearest first (a receipt prints
+    'TOTAL | RM | 14.10' as three pieces)."""
     box = anchor.bbox
-    best, best_gap = None, None
+    found = []
     for other in lines:
         if other.page != anchor.page or other is anchor:
             continue
         shared = min(box.y1, other.bbox.y1) - max(box.y0, other.bbox.y0)
         gap = other.bbox.x0 - box.x1
         if shared > 0.5 * min(box.height, other.bbox.height) and gap > -0.2 * box.height:
-            if best_gap is None or gap < best_gap:
-                best, best_gap = other, gap
-    return best
+            found.append((gap, other))
+    return [line for _, line in sorted(found, key=lambda item: item[0])[:count]]
+
+
+def right_neighbour(lines: list[PlacedLine], anchor: PlacedLine) -> PlacedLine | None:
+    """The nearest line on the same row, to the right of the anchor."""
+    nearest = right_neighbours(lines, anchor, 1)
+    return nearest[0] if nearest else None
 
 
 def lines_below(lines: list[PlacedLine], anchor: PlacedLine, count: int = 2) -> list[PlacedLine]:

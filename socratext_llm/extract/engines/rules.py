@@ -16,7 +16,8 @@ from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
-from ..textmatch import PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour, span_box
+from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
+                         right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
 HEADER_LINES = 8
@@ -54,13 +55,12 @@ class Reader:
 
 
 def _candidates_after_label(reader: Reader, placed: PlacedLine, span: tuple[int, int]):
-    """Where a labelled value may be: after the label on its line; only when nothing follows it there,
-    the line to its right, then the lines below."""
+    """Where a labelled value may be: after the label on its line, the pieces of the row to its right
+    (nearest first); only when nothing follows it on its line, the lines below."""
     rest = placed.text[span[1]:]
     if rest.strip(SEPARATORS):
         yield placed, span[1], rest
-    neighbour = right_neighbour(reader.lines, placed)
-    if neighbour is not None:
+    for neighbour in right_neighbours(reader.lines, placed):
         yield neighbour, 0, neighbour.text
     if not rest.strip(SEPARATORS):
         for below in lines_below(reader.lines, placed):
@@ -118,8 +118,9 @@ def _anywhere(reader: Reader, field: dict) -> tuple[Any, PlacedLine, int, int] |
 
 
 def _strip(text: str, patterns: list[str]) -> str:
+    """Patterns of a schema's hints match regardless of case, as its labels do."""
     for pattern in patterns:
-        text = re.sub(pattern, " ", text)
+        text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
     return " ".join(text.split()).strip(" ,:;-")
 
 
@@ -155,6 +156,11 @@ def _row_text(row: list[PlacedLine]) -> str:
     return " ".join(p.text.strip() for p in row)
 
 
+def _ends_with_any(text: str, keywords: list[str]) -> bool:
+    """'TRI SHAAS SDN BHD' ends with a keyword: a complete name, the next row is something else."""
+    return any(re.search(r"(?<![A-Za-z])" + re.escape(keyword) + r"\W*$", text, re.IGNORECASE) for keyword in keywords)
+
+
 def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
     rows = [row for row in reader.rows if row[0].page == 0][:HEADER_LINES]
     keywords = hints.get("keywords", [])
@@ -163,9 +169,17 @@ def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] 
              if len(re.findall(r"[A-Za-zÀ-ÿ]", _row_text(row))) >= 3 and not DATE_OR_PHONE.search(_row_text(row))]
     for index in keyworded[:1] or wordy[:1]:
         text, anchor = _row_text(rows[index]), rows[index][-1]
+        previous = _row_text(rows[index - 1]) if index > 0 else ""
+        bare = text
+        for keyword in keywords:
+            bare = re.sub(re.escape(keyword), " ", bare, flags=re.IGNORECASE)
+        if len(re.findall(r"[A-Za-zÀ-ÿ]", bare)) < 3 and previous and not re.search(r"\d", previous):
+            text = f"{previous} {text}"  # 'SDN BHD' alone: the name is on the row above
         following = rows[index + 1] if index + 1 < len(rows) else None
         if following is not None and not re.search(r"\d", _row_text(following)) and (
-                re.search(r"(?:&|-|\bAND|\bET)\s*$", text) or any(contains_any(p, keywords) for p in following)):
+                re.search(r"(?:&|-|\bAND|\bET)\s*$", text) or _ends_with_any(_row_text(following), keywords)
+                or (not _ends_with_any(_strip(text, hints.get("strip_patterns", [])), keywords)
+                    and any(contains_any(p, keywords) for p in following))):
             text = f"{text} {_row_text(following)}"  # a name printed over two lines
             anchor = following[-1]
         value = _strip(text, hints.get("strip_patterns", []))
@@ -181,15 +195,16 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
     rows = reader.rows
     start = next(i for i, row in enumerate(rows) if anchor in row) + 1
     taken: list[list[PlacedLine]] = []
-    skips = [re.compile(p) for p in hints.get("skip_patterns", [])]
+    skips = [re.compile(p, re.IGNORECASE) for p in hints.get("skip_patterns", [])]
+    first = re.compile(hints.get("start_pattern", ""), re.IGNORECASE)
     for row in rows[start:]:
         if row[0].page != anchor.page or len(taken) >= hints.get("max_lines", 3):
             break
         text = _row_text(row)
-        if any(p.search(text) for p in skips) or normalize_date(text):
+        if any(p.search(text) for p in skips) or normalize_date(text) or (not taken and not first.search(text)):
             if taken:
                 break
-            continue
+            continue  # rows before the block's first row (registration numbers, a shop's second name…)
         if any(contains_any(p, hints.get("stop_labels", [])) for p in row) or DATE_OR_PHONE.search(text) or \
                 (taken and LABELLED_VALUE.search(text)):
             break
