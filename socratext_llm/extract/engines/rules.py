@@ -24,7 +24,8 @@ HEADER_LINES = 8
 MIN_STATEMENT_WORDS = 5
 ROUNDING = 0.05
 ENGINE = "rules"
-DATE_OR_PHONE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\(?\+?\d[\d ()\-]{8,}\d")
+PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
+LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{28,44}$")
 GRADE = re.compile(r"\((?:grade\s*)?(A|B|C|AE)\)|\bgrade\s+(A|B|C)\b|\b(AE)\b|accord d'experts", re.IGNORECASE)
@@ -91,12 +92,28 @@ def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine
         # the largest total, or the one printed after it once rounded (a few cents less)
         largest = max(_as_number(item[0]) for item in found)
         close = [item for item in found if largest - _as_number(item[0]) <= ROUNDING]
-        return max(close, key=lambda item: item[1].position)
+        return _cash_rounded(reader, max(close, key=lambda item: item[1].position), field)
     for label in labels:
         found = list(_matches_of_label(reader, label, field, excluded))
         if found:
             return found[-1] if select == "last" else found[0]
     return None
+
+
+def _cash_rounded(reader: Reader, found: tuple, field: dict, lookahead: int = 6) -> tuple:
+    """Where cash is rounded to 5 cents, the amount paid is printed just after the exact total, often
+    without a label ('Rounding adj' above it): take it when it is that total rounded."""
+    cents = round(_as_number(found[0]) * 100)
+    if cents % 5 == 0:
+        return found
+    following = [p for p in reader.lines if p.page == found[1].page and 0 < p.position - found[1].position <= lookahead]
+    for placed in following:
+        parsed = parse_value(placed.text, field)
+        if parsed is not None:
+            other = round(_as_number(parsed.value) * 100)
+            if other % 5 == 0 and abs(other - cents) < 5:
+                return parsed.value, placed, parsed.start, parsed.end
+    return found
 
 
 def _as_number(value: Any) -> float:
@@ -156,6 +173,11 @@ def _row_text(row: list[PlacedLine]) -> str:
     return " ".join(p.text.strip() for p in row)
 
 
+def _date_or_phone(text: str) -> bool:
+    """A real date (not 'NO 43-45-47G', a house number) or a phone number."""
+    return bool(normalize_date(text) or PHONE.search(text))
+
+
 def _ends_with_any(text: str, keywords: list[str]) -> bool:
     """'TRI SHAAS SDN BHD' ends with a keyword: a complete name, the next row is something else."""
     return any(re.search(r"(?<![A-Za-z])" + re.escape(keyword) + r"\W*$", text, re.IGNORECASE) for keyword in keywords)
@@ -166,7 +188,7 @@ def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] 
     keywords = hints.get("keywords", [])
     keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
     wordy = [i for i, row in enumerate(rows)
-             if len(re.findall(r"[A-Za-zÀ-ÿ]", _row_text(row))) >= 3 and not DATE_OR_PHONE.search(_row_text(row))]
+             if len(re.findall(r"[A-Za-zÀ-ÿ]", _row_text(row))) >= 3 and not _date_or_phone(_row_text(row))]
     for index in keyworded[:1] or wordy[:1]:
         text, anchor = _row_text(rows[index]), rows[index][-1]
         previous = _row_text(rows[index - 1]) if index > 0 else ""
@@ -201,11 +223,12 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
         if row[0].page != anchor.page or len(taken) >= hints.get("max_lines", 3):
             break
         text = _row_text(row)
-        if any(p.search(text) for p in skips) or normalize_date(text) or (not taken and not first.search(text)):
+        if any(p.search(text) for p in skips) or normalize_date(text) or (
+                not taken and (not first.search(text) or LABELLED_CODE.fullmatch(text))):
             if taken:
                 break
-            continue  # rows before the block's first row (registration numbers, a shop's second name…)
-        if any(contains_any(p, hints.get("stop_labels", [])) for p in row) or DATE_OR_PHONE.search(text) or \
+            continue  # rows before the block's first row (registration numbers, 'Site: 1046', a shop's second name…)
+        if any(contains_any(p, hints.get("stop_labels", [])) for p in row) or _date_or_phone(text) or \
                 (taken and LABELLED_VALUE.search(text)):
             break
         taken.append(row)
