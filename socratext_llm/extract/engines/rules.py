@@ -185,6 +185,9 @@ def _ends_with_any(text: str, keywords: list[str]) -> bool:
 
 def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
     rows = [row for row in reader.rows if row[0].page == 0][:HEADER_LINES]
+    skips = [re.compile(p, re.IGNORECASE) for p in hints.get("skip_patterns", [])]
+    rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)' name no one
+            if not LABELLED_CODE.fullmatch(_row_text(row)) and not any(p.search(_row_text(row)) for p in skips)]
     keywords = hints.get("keywords", [])
     keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
     wordy = [i for i, row in enumerate(rows)
