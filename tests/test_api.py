@@ -152,3 +152,15 @@ def test_logs_hold_no_document_content_and_uploads_are_deleted(api, example_pdf)
     for secret in ("Durand", "Lefèvre", "Lefevre", "Bellecour", "845", "quittance", "1234,56", TOKEN):
         assert secret not in log, secret
     assert api.uploads.is_dir() and list(api.uploads.iterdir()) == []
+
+
+def test_request_over_the_time_limit_gets_504_and_the_service_stays_up(tmp_path, example_scan):
+    server = Server("api", {"SOCRATEXT_API_TIMEOUT_S": "0.05", "SOCRATEXT_UPLOAD_DIR": str(tmp_path / "up")},
+                    tmp_path / "slow.log")
+    try:
+        answer = httpx.post(server.url + "/v1/extract", timeout=120, data={"schema": "rent_receipt"},
+                            files={"file": ("scan.jpg", example_scan.read_bytes(), "image/jpeg")})
+        assert answer.status_code == 504 and answer.json()["error"]["code"] == "timeout"
+        assert httpx.get(server.url + "/health", timeout=60).status_code == 200
+    finally:
+        server.stop()
