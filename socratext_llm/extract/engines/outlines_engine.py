@@ -52,6 +52,8 @@ class OutlinesEngine(ExtractionEngine):
         except ImportError as error:
             raise EngineUnavailableError("outlines is not installed", hint="pip install 'socratext-llm[llm]'") from error
         self.model = load_local_model(Path(settings.outlines_model))
+        # each backend names the generation limit its own way
+        self.limit_kwarg = "max_tokens" if Path(settings.outlines_model).suffix == ".gguf" else "max_new_tokens"
         self.generators: dict[str, tuple[object, int, dict]] = {}
         self.prompts = PromptBuilder()
 
@@ -69,7 +71,7 @@ class OutlinesEngine(ExtractionEngine):
 
     def generate(self, prompt: str, doctype: DocumentType) -> dict:
         generator, budget, _ = self.generator_for(doctype)
-        text = generator(prompt, max_new_tokens=budget)
+        text = generator(prompt, **{self.limit_kwarg: budget})
         data, problem = parse_answer(text, DocumentType(doctype.name, doctype.path, self.generators[doctype.name][2]))
         if data is None:
             raise LlmOutputError(f"constrained decoding gave an unusable answer ({problem})")
