@@ -27,17 +27,17 @@ def completed_ids(predictions: Path) -> set[str]:
     """Ids already recorded; a line cut short by a kill is dropped (its item runs again)."""
     if not predictions.exists():
         return set()
+    lines = predictions.read_text(encoding="utf-8").splitlines()
     done, kept = set(), []
-    with predictions.open(encoding="utf-8") as stream:
-        for line in stream:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and "id" in record:
-                done.add(record["id"])
-                kept.append(line if line.endswith("\n") else line + "\n")
-    if sum(1 for _ in predictions.open(encoding="utf-8")) != len(kept):
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and "id" in record:
+            done.add(record["id"])
+            kept.append(line + "\n")
+    if len(kept) != len(lines) or (lines and not predictions.read_bytes().endswith(b"\n")):
         predictions.write_text("".join(kept), encoding="utf-8")
     return done
 

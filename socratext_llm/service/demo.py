@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from ..extract.schemas import SchemaRegistry, save_user_schema, validate_schema
 from ..document import Document
 from ..evaluation.gold import DOCUMENT_SUFFIXES
 from ..settings import Settings
+from .uploads import new_upload_folder
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from an offline machine
 import gradio as gr  # noqa: E402
@@ -30,6 +32,7 @@ log = logging.getLogger("socratext.demo")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 OCR_LABEL = "texte lu (OCR)"
 DISPLAY_WIDTH = 1000
+DOWNLOAD_KEEP_S = 600
 CHECK_WORDS = {"schema": "non conforme au schéma", "domain": "invalide", "consistency": "incohérent",
                "grounding": "introuvable dans le document", "engine": "signalé par le moteur"}
 
@@ -110,8 +113,19 @@ def schema_choices(settings: Settings) -> list[str]:
     return [AUTO, *SchemaRegistry(settings).names()]
 
 
+def fresh_download(folder: Path, keep_s: float = DOWNLOAD_KEEP_S) -> Path:
+    """A new file for one result's JSON; results older than keep_s are deleted on the way (they hold
+    personal data: Gradio serves its own copy, cleaned by its cache settings)."""
+    now = time.time()
+    for old in folder.glob("*/extraction.json"):
+        if now - old.stat().st_mtime > keep_s:
+            shutil.rmtree(old.parent, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=folder)) / "extraction.json"
+
+
 def build_demo(settings: Settings) -> gr.Blocks:
     examples = bundled_examples()
+    downloads = new_upload_folder(settings.upload_dir)
     engines = extraction_engines.names()
 
     def run(upload, example, schema, engine):
@@ -130,7 +144,7 @@ def build_demo(settings: Settings) -> gr.Blocks:
             if upload:
                 Path(upload).unlink(missing_ok=True)  # the upload is deleted once read
         log.info("extraction %s by %s in %.0f ms", result.status, result.engine, (time.perf_counter() - start) * 1000)
-        download = Path(tempfile.mkdtemp(prefix="socratext-demo-")) / "extraction.json"
+        download = fresh_download(downloads)
         download.write_text(result.model_dump_json(indent=2), encoding="utf-8")
         summary = (f"**Type de document** : `{result.schema_name}` · **moteur** : `{result.engine}` · "
                    f"**statut** : `{result.status}` · {len(result.failed_checks)} contrôle(s) en échec · "
@@ -174,7 +188,7 @@ def build_demo(settings: Settings) -> gr.Blocks:
         return (f"✔ Enregistré : `{doctype.name}` ({len(doctype.fields)} champs), utilisable tout de suite.",
                 gr.update(choices=schema_choices(settings), value=doctype.name))
 
-    with gr.Blocks(title="Socratext LLM", delete_cache=(600, 3600)) as demo:
+    with gr.Blocks(title="Socratext LLM", delete_cache=(600, DOWNLOAD_KEEP_S)) as demo:
         gr.Markdown("# Socratext LLM\nDes documents administratifs vers du JSON conforme à un schéma, avec la preuve "
                     "de chaque valeur. Fonctionne sans LLM (moteur `rules`).")
         with gr.Tab("Extraction"):
