@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     api_concurrency: int = Field(2, ge=1, description="Documents the API processes at once (one per core).")
     api_queue: int = Field(8, ge=0, description="Requests that may wait for a slot; beyond, 503 with Retry-After.")
     api_timeout_s: float = Field(300.0, gt=0, description="Longest a request may take (504 beyond).")
+    api_max_job_files: int = Field(50, ge=1, description="Most files in one batch job (413 beyond).")
     api_max_jobs: int = Field(100, ge=1, description="Finished batch jobs kept in memory for GET /v1/jobs/{id}.")
     upload_dir: Path | None = Field(None, description="Where uploads wait while processed (default: the system temp dir); "
                                     "each is deleted after use.")

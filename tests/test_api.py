@@ -1,7 +1,6 @@
 """The REST API through a real uvicorn server on a loopback port, with real HTTP requests."""
 from __future__ import annotations
 
-import io
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ TOTAL_SCHEMA = json.dumps({"type": "object", "properties": {"total": {
 def api(tmp_path_factory):
     folder = tmp_path_factory.mktemp("api")
     env = {"SOCRATEXT_API_TOKEN": TOKEN, "SOCRATEXT_API_MAX_UPLOAD_MB": "2", "SOCRATEXT_API_MAX_PAGES": "3",
+           "SOCRATEXT_API_MAX_JOB_FILES": "3",
            "SOCRATEXT_API_CONCURRENCY": "2", "SOCRATEXT_API_QUEUE": "3",
            "SOCRATEXT_UPLOAD_DIR": str(folder / "uploads"), "SOCRATEXT_USER_SCHEMA_DIR": str(folder / "schemas")}
     server = Server("api", env, folder / "server.log")
@@ -122,6 +122,9 @@ def test_batch_job_keeps_going_past_a_bad_file(api, example_pdf, example_scan):
     assert [item["status"] for item in job["items"]] == ["done", "done", "failure"]
     assert job["items"][1]["result"]["data"]["total"] == 845.0 and job["items"][2]["error"]["code"] == "corrupt_input"
     assert httpx.get(api.url + "/v1/jobs/nope", headers=AUTH).status_code == 404
+    too_many = httpx.post(api.url + "/v1/jobs", headers=AUTH, data={"schema": "rent_receipt"}, timeout=60,
+                          files=files + [("files", ("d.pdf", example_pdf.read_bytes(), "application/pdf"))])
+    assert too_many.status_code == 413 and "4 files" in too_many.json()["error"]["message"]
 
 
 def test_twenty_parallel_requests_complete_or_get_503_never_mixed_up(api):

@@ -183,7 +183,8 @@ def create_app(settings: Settings) -> FastAPI:
         """Refuse oversize bodies before reading them; log method, route, status, time and size only."""
         start = time.perf_counter()
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > service.max_upload_bytes + 2**20:
+        files = settings.api_max_job_files if request.url.path == "/v1/jobs" else 1
+        if length and length.isdigit() and int(length) > files * service.max_upload_bytes + 2**20:
             response = error_response(InputTooLargeError(
                 f"upload over the limit of {settings.api_max_upload_mb:g} MB",
                 hint="send a smaller file, or raise SOCRATEXT_API_MAX_UPLOAD_MB"))
@@ -277,6 +278,9 @@ def create_app(settings: Settings) -> FastAPI:
         ocr_engine: Annotated[str | None, Form()] = None,
     ) -> JobStatus:
         """A batch: answered at once with the job id; GET /v1/jobs/{id} gives progress and results."""
+        if len(files) > settings.api_max_job_files:
+            raise InputTooLargeError(f"{len(files)} files in one job, over the limit of {settings.api_max_job_files}",
+                                     hint="split the batch, or raise SOCRATEXT_API_MAX_JOB_FILES")
         options, doctype = _options(schema, schema_json, engine, ocr_engine, None, service.registry())
         running = sum(job.status != "done" for job in service.jobs.values())
         if running >= max(1, settings.api_queue):
