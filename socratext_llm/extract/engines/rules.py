@@ -260,8 +260,10 @@ def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine]]:
         if match:
             pairs.append((match.group(1).strip(), match.group(2).strip(), placed))
         elif placed.text.rstrip().endswith(":"):
-            neighbour = right_neighbour(reader.lines, placed)
-            if neighbour is not None and not neighbour.text.rstrip().endswith(":"):
+            # the answer to the right, else just below (forms print both ways)
+            neighbour = right_neighbour(reader.lines, placed) or next(iter(lines_below(reader.lines, placed, 1)), None)
+            if neighbour is not None and not neighbour.text.rstrip().endswith(":") and \
+                    not KEY_VALUE.match(neighbour.text):
                 pairs.append((placed.text.rstrip(" :"), neighbour.text.strip(), neighbour))
     return pairs
 
