@@ -9,7 +9,7 @@ import httpx
 import pymupdf
 import pytest
 
-from .service_helpers import Server
+from .service_helpers import start_server
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -24,7 +24,7 @@ def api(tmp_path_factory):
            "SOCRATEXT_API_MAX_JOB_FILES": "3",
            "SOCRATEXT_API_CONCURRENCY": "2", "SOCRATEXT_API_QUEUE": "3",
            "SOCRATEXT_UPLOAD_DIR": str(folder / "uploads"), "SOCRATEXT_USER_SCHEMA_DIR": str(folder / "schemas")}
-    server = Server("api", env, folder / "server.log")
+    server = start_server("api", env, folder / "server.log")
     server.uploads = folder / "uploads"
     yield server
     server.stop()
@@ -158,7 +158,7 @@ def test_logs_hold_no_document_content_and_uploads_are_deleted(api, example_pdf)
 
 
 def test_request_over_the_time_limit_gets_504_and_the_service_stays_up(tmp_path, example_scan):
-    server = Server("api", {"SOCRATEXT_API_TIMEOUT_S": "0.05", "SOCRATEXT_UPLOAD_DIR": str(tmp_path / "up")},
+    server = start_server("api", {"SOCRATEXT_API_TIMEOUT_S": "0.05", "SOCRATEXT_UPLOAD_DIR": str(tmp_path / "up")},
                     tmp_path / "slow.log")
     try:
         answer = httpx.post(server.url + "/v1/extract", timeout=120, data={"schema": "rent_receipt"},

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT
-from .service_helpers import Server
+from .service_helpers import start_server
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -21,7 +21,7 @@ def demo(tmp_path_factory):
         pytest.skip("Debian's chromium is not installed (bash scripts/setup.sh test installs it)")
     folder = tmp_path_factory.mktemp("demo")
     env = {"SOCRATEXT_USER_SCHEMA_DIR": str(folder / "schemas"), "GRADIO_TEMP_DIR": str(folder / "gradio")}
-    server = Server("demo", env, folder / "demo.log", ready_path="/")
+    server = start_server("demo", env, folder / "demo.log", ready_path="/")
     server.schemas = folder / "schemas"
     yield server
     server.stop()

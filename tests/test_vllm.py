@@ -60,9 +60,9 @@ def test_api_reaches_vllm_through_litellm(example_pdf, tmp_path):
     """The REST API talks to vLLM the CLI's way (litellm): /health sees it, engine=llm and hybrid answer."""
     import httpx
 
-    from .service_helpers import Server
+    from .service_helpers import start_server
 
-    server = Server("api", {"SOCRATEXT_LLM_MAX_TOKENS": "400", "SOCRATEXT_UPLOAD_DIR": str(tmp_path / "up")},
+    server = start_server("api", {"SOCRATEXT_LLM_MAX_TOKENS": "400", "SOCRATEXT_UPLOAD_DIR": str(tmp_path / "up")},
                     tmp_path / "api.log")
     try:
         health = httpx.get(server.url + "/health").json()

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,31 +14,11 @@ from pathlib import Path
 import httpx
 
 from ..extract.pipeline import ExtractOptions, extract_file
+from ..service.launch import ServerProcess
 from ..settings import Settings
 from .report import write_summary
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_api(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "socratext_llm", "serve", "api", "--port", str(port)],
-                               env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    process.kill()
-    raise RuntimeError("the API did not start")
 
 
 def _post(client: httpx.Client, url: str, document: Path) -> tuple[int, float]:
@@ -101,15 +78,15 @@ def run_api_benchmark(settings: Settings, rounds: int = 30, clients: int = 20, r
     born_digital, scanned = EXAMPLES / "quittance_loyer.pdf", EXAMPLES / "quittance_loyer_scan.jpg"
     figures: dict = {"cpus": os.cpu_count(), "measured_at": time.strftime("%Y-%m-%d %H:%M")}
     with tempfile.TemporaryDirectory() as uploads:
-        process, url = _start_api({"SOCRATEXT_UPLOAD_DIR": uploads})
+        server = ServerProcess("api", {"SOCRATEXT_UPLOAD_DIR": uploads})
+        url = server.url
         try:
             figures["overhead"] = bench_overhead(url, settings, born_digital, rounds)
             figures["concurrency_born_digital"] = bench_concurrency(url, born_digital, clients, requests_per_client)
             figures["concurrency_scanned"] = bench_concurrency(url, scanned, clients, 1)
             figures["api_settings"] = {"concurrency": settings.api_concurrency, "queue": settings.api_queue}
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            server.stop()
     path = Path(settings.results_dir) / "api.json"
     path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     write_summary(Path(settings.results_dir))

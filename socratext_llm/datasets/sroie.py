@@ -20,8 +20,8 @@ class Receipt:
     gold: dict[str, str]
     boxes: Path
 
-    def gold_document(self) -> Document:
-        """The dataset's own OCR (line boxes and texts) as a Document, to score extraction alone."""
+    def gold_lines(self) -> list[tuple[str, tuple[float, float, float, float]]]:
+        """The dataset's own OCR: each line's text and box in image pixels."""
         lines = []
         with self.boxes.open(encoding="utf-8", errors="replace") as stream:
             for row in csv.reader(stream):
@@ -30,8 +30,12 @@ class Receipt:
                 xs, ys = [float(v) for v in row[0:8:2]], [float(v) for v in row[1:8:2]]
                 text = " ".join(",".join(row[8:]).split())
                 if text:
-                    lines.append((text, (min(xs), min(ys), max(xs), max(ys)), None))
-        return gold_ocr_document(self.image, lines, "image/jpeg")
+                    lines.append((text, (min(xs), min(ys), max(xs), max(ys))))
+        return lines
+
+    def gold_document(self) -> Document:
+        """The dataset's own OCR as a Document, to score extraction alone."""
+        return gold_ocr_document(self.image, [(text, box, None) for text, box in self.gold_lines()], "image/jpeg")
 
 
 def iter_receipts(settings: Settings, limit: int | None = None) -> Iterator[Receipt]:

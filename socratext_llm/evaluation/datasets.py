@@ -80,8 +80,7 @@ class SroieDataset(EvalDataset):
         return self._receipt(item).gold_document()
 
     def ocr_scores(self, item: EvalItem, document: Document) -> dict:
-        gold = self.gold_document(item)
-        lines = [(line.text, line.bbox_norm) for line in gold.pages[0].lines]
+        lines = _normalised_lines(Path(item.source), self._receipt(item).gold_lines())
         return line_errors(lines, _normalised_words(document), ignore_case=True).as_dict()  # gold in capitals
 
 

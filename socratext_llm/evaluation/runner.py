@@ -27,7 +27,8 @@ def completed_ids(predictions: Path) -> set[str]:
     """Ids already recorded; a line cut short by a kill is dropped (its item runs again)."""
     if not predictions.exists():
         return set()
-    lines = predictions.read_text(encoding="utf-8").splitlines()
+    content = predictions.read_text(encoding="utf-8")
+    lines = content.splitlines()
     done, kept = set(), []
     for line in lines:
         try:
@@ -37,7 +38,7 @@ def completed_ids(predictions: Path) -> set[str]:
         if isinstance(record, dict) and "id" in record:
             done.add(record["id"])
             kept.append(line + "\n")
-    if len(kept) != len(lines) or (lines and not predictions.read_bytes().endswith(b"\n")):
+    if len(kept) != len(lines) or (lines and not content.endswith("\n")):
         predictions.write_text("".join(kept), encoding="utf-8")
     return done
 

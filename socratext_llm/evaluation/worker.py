@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from ..errors import SocratextError
 from ..extract.pipeline import extract_document, resolve_doctype
-from ..extract.schemas import DocumentType
 from ..ocr_cache import cached_ocr
 from ..pipeline import OcrOptions
 from ..settings import Settings
@@ -36,11 +34,6 @@ class EvalJob:
         """What a resumed run must share with the run it continues."""
         return {"dataset": self.dataset, "schema": self.schema, "engine": self.engine, "ocr_engine": self.ocr_engine,
                 "amount_tolerance": self.scoring.amount_tolerance, "fuzzy_threshold": self.scoring.fuzzy_threshold}
-
-
-@lru_cache(maxsize=4)
-def _doctype(name: str, settings: Settings) -> DocumentType:
-    return resolve_doctype(name, settings)
 
 
 def failure_record(item: EvalItem, error: BaseException, elapsed_ms: float = 0.0) -> dict:
@@ -73,7 +66,7 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
     if job.ocr_engine != GOLD_OCR:
         record["ocr"] = dataset.ocr_scores(item, document)
     if dataset.task == "fields":
-        doctype = _doctype(dataset.schema, job.settings)
+        doctype = resolve_doctype(dataset.schema, job.settings)
         result = extract_document(document, doctype, job.engine, job.settings)
         outcomes = compare(item.gold, result.data, doctype.schema, job.scoring)
         fields = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -95,6 +96,17 @@ def validate_schema(schema: object, origin: str) -> dict:
 
 
 def load_schema_file(path: Path) -> DocumentType:
+    """A schema file as a document type; parsed and validated once per version of the file (a request
+    names its type each time, and `auto` scores every type)."""
+    try:
+        stat = Path(path).stat()
+    except OSError as error:
+        raise SchemaNotFoundError(f"{path}: cannot be read ({error.strerror})") from None
+    return _parse_schema_file(Path(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _parse_schema_file(path: Path, mtime_ns: int, size: int) -> DocumentType:
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
