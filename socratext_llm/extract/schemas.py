@@ -22,7 +22,7 @@ PROJECT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 SUFFIX = ".schema.json"
 HINT = "x-socratext"
 STRATEGIES = {"label", "header", "block_after", "line_items", "mrz", "key_values", "largest_heading",
-              "graded_statements"}
+              "graded_statements", "has_metadata", "has_decision_trees"}
 CHECK_KINDS = {"sum", "order"}
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
