@@ -1,0 +1,460 @@
+"""Decision trees from flowcharts drawn as vector graphics in a PDF.
+
+A page's drawings (PyMuPDF ``get_drawings``) give three kinds of marks:
+
+- **boxes**: closed shapes (rectangles, rounded boxes, diamonds, pills) holding extractable text; a box
+  holding other text boxes is a *container* (a panel around a block of the chart), not a node;
+- **connectors**: stroked lines and polylines joined end to end or in T (a branching point feeding
+  several boxes), with small filled triangles as **arrowheads**; or **block arrows** (one filled,
+  elongated outline whose wide end is the head);
+- **labels**: "Oui", "Non", "échec"… printed on or beside a connector, sometimes in a small box.
+
+A connector network goes from the boxes it touches without an arrowhead to the boxes its arrowheads
+touch; a label belongs to the edge whose head is nearest. A page is a flowchart when at least two
+edges are found; a chart continued on the next page (its title says "suite", or it has none) is kept
+as one tree over both pages.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+
+from ..errors import CorruptInputError
+from .model import DecisionTree, TreeEdge, TreeNode
+
+Rect = tuple[float, float, float, float]
+Point = tuple[float, float]
+
+LABEL_WORDS = {"oui", "non", "echec", "succes", "positif", "negatif", "normal", "anormal", "present",
+               "absent", "favorable", "defavorable", "amelioration", "aggravation", "stable"}
+MIN_BOX_WIDTH, MIN_BOX_HEIGHT = 14.0, 9.0
+ARROWHEAD_MAX, ARROWHEAD_MIN = 13.0, 1.5
+TOUCH = 3.5          # points: a line end or arrowhead this close to a box touches it
+JOIN = 2.5           # points: line ends this close are one connector
+LABEL_REACH = 30.0   # points: a label this close to a connector belongs to it
+TITLE_REACH = 90.0   # points above the chart where its title is looked for
+TITLE_START = re.compile(r"^(figure|algorithme|arbre|sch[ée]ma|logigramme|strat[ée]gie|prise en charge)", re.I)
+
+
+@dataclass
+class Box:
+    rect: Rect
+    diamond: bool = False
+    words: list[tuple] = field(default_factory=list)
+    children: int = 0
+
+    @property
+    def area(self) -> float:
+        return (self.rect[2] - self.rect[0]) * (self.rect[3] - self.rect[1])
+
+    @property
+    def text(self) -> str:
+        return words_text(self.words)
+
+
+@dataclass
+class Network:
+    segments: list[tuple[Point, Point]] = field(default_factory=list)
+    heads: list[Rect] = field(default_factory=list)
+    block: tuple[Point, Point] | None = None   # tail and head of a block arrow
+
+
+def fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c))
+
+
+def words_text(words: list[tuple]) -> str:
+    """Words in the order the PDF gives them (block, line, word), line-end hyphens joined."""
+    ordered = sorted(words, key=lambda w: (w[5], w[6], w[7]))
+    text = ""
+    for word in ordered:
+        piece = word[4]
+        if text.endswith("-") and len(text) > 1 and text[-2].isalpha() and piece[:1].islower():
+            text = text[:-1] + piece
+        else:
+            text = f"{text} {piece}" if text else piece
+    return " ".join(text.split())
+
+
+def _distance_to_rect(point: Point, rect: Rect) -> float:
+    dx = max(rect[0] - point[0], 0.0, point[0] - rect[2])
+    dy = max(rect[1] - point[1], 0.0, point[1] - rect[3])
+    return math.hypot(dx, dy)
+
+
+def _segment_distance(point: Point, segment: tuple[Point, Point]) -> float:
+    (x0, y0), (x1, y1) = segment
+    dx, dy = x1 - x0, y1 - y0
+    length = dx * dx + dy * dy
+    t = 0.0 if length == 0 else max(0.0, min(1.0, ((point[0] - x0) * dx + (point[1] - y0) * dy) / length))
+    return math.hypot(point[0] - (x0 + t * dx), point[1] - (y0 + t * dy))
+
+
+def _segment_touches(segment: tuple[Point, Point], rect: Rect, margin: float) -> bool:
+    """Whether a segment enters a rectangle grown by margin (sampled: segments are short and few)."""
+    (x0, y0), (x1, y1) = segment
+    steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / 2))
+    grown = (rect[0] - margin, rect[1] - margin, rect[2] + margin, rect[3] + margin)
+    return any(grown[0] <= x0 + (x1 - x0) * k / steps <= grown[2] and grown[1] <= y0 + (y1 - y0) * k / steps <= grown[3]
+               for k in range(steps + 1))
+
+
+def _inside(inner: Rect, outer: Rect, slack: float = 1.0) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def _iou(a: Rect, b: Rect) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _points(drawing: dict) -> list[Point]:
+    points: list[Point] = []
+    for item in drawing["items"]:
+        if item[0] == "l":
+            points += [(item[1].x, item[1].y), (item[2].x, item[2].y)]
+        elif item[0] == "c":
+            points += [(item[1].x, item[1].y), (item[4].x, item[4].y)]
+        elif item[0] == "re":
+            r = item[1]
+            points += [(r.x0, r.y0), (r.x1, r.y0), (r.x1, r.y1), (r.x0, r.y1)]
+        elif item[0] == "qu":
+            q = item[1]
+            points += [(q.ul.x, q.ul.y), (q.ur.x, q.ur.y), (q.lr.x, q.lr.y), (q.ll.x, q.ll.y)]
+    return points
+
+
+def _is_diamond(drawing: dict) -> bool:
+    """Four corners at the middles of the bounding box's sides."""
+    rect = drawing["rect"]
+    corners = _points(drawing)
+    if len(corners) < 4 or len(corners) > 10:
+        return False
+    cx, cy = (rect.x0 + rect.x1) / 2, (rect.y0 + rect.y1) / 2
+    targets = [(cx, rect.y0), (rect.x1, cy), (cx, rect.y1), (rect.x0, cy)]
+    tolerance = 0.15 * max(rect.width, rect.height)
+    return all(min(math.hypot(p[0] - t[0], p[1] - t[1]) for p in corners) <= tolerance for t in targets) and \
+        all(min(math.hypot(p[0] - c[0], p[1] - c[1]) for c in targets) <= tolerance for p in corners)
+
+
+def _block_arrow(drawing: dict) -> tuple[Point, Point] | None:
+    """Tail and head points of a filled, elongated arrow outline (its head end is the wider one)."""
+    rect = drawing["rect"]
+    long_side, short_side = max(rect.width, rect.height), min(rect.width, rect.height)
+    if drawing.get("fill") is None or long_side < 12 or short_side <= 0 or long_side < 1.4 * short_side:
+        return None
+    if len(drawing["items"]) < 5 or all(item[0] == "re" for item in drawing["items"]):
+        return None
+    points = _points(drawing)
+    horizontal = rect.width >= rect.height
+    along = (lambda p: p[0]) if horizontal else (lambda p: p[1])
+    across = (lambda p: p[1]) if horizontal else (lambda p: p[0])
+    low, high = (rect.x0, rect.x1) if horizontal else (rect.y0, rect.y1)
+    half = (high - low) / 2
+
+    def spread(end_points: list[Point]) -> float:
+        values = [across(p) for p in end_points]
+        return max(values) - min(values) if values else 0.0
+
+    low_spread = spread([p for p in points if along(p) <= low + half])
+    high_spread = spread([p for p in points if along(p) >= high - half])
+    if abs(low_spread - high_spread) < 0.5:
+        return None
+    middle = (rect.y0 + rect.y1) / 2 if horizontal else (rect.x0 + rect.x1) / 2
+    low_point = (low, middle) if horizontal else (middle, low)
+    high_point = (high, middle) if horizontal else (middle, high)
+    return (low_point, high_point) if high_spread > low_spread else (high_point, low_point)
+
+
+def _is_arrowhead(drawing: dict) -> bool:
+    rect = drawing["rect"]
+    return (drawing.get("fill") is not None and ARROWHEAD_MIN <= rect.width <= ARROWHEAD_MAX
+            and ARROWHEAD_MIN <= rect.height <= ARROWHEAD_MAX and 2 <= len(drawing["items"]) <= 4
+            and all(item[0] == "l" for item in drawing["items"]))
+
+
+def _strokes(drawing: dict) -> list[tuple[Point, Point]]:
+    return [((item[1].x, item[1].y), (item[2].x, item[2].y)) for item in drawing["items"] if item[0] == "l"]
+
+
+def _is_box(drawing: dict) -> bool:
+    rect = drawing["rect"]
+    if rect.width < MIN_BOX_WIDTH or rect.height < MIN_BOX_HEIGHT:
+        return False
+    kinds = {item[0] for item in drawing["items"]}
+    if kinds == {"l"} and drawing.get("fill") is None and not drawing.get("closePath") and len(drawing["items"]) < 4:
+        return False
+    return drawing.get("fill") is not None or drawing.get("closePath") or "re" in kinds or "qu" in kinds or \
+        (len(drawing["items"]) >= 4 and _closed(drawing))
+
+
+def _closed(drawing: dict) -> bool:
+    points = _points(drawing)
+    return len(points) >= 2 and math.hypot(points[0][0] - points[-1][0], points[0][1] - points[-1][1]) < 1.5
+
+
+@dataclass
+class PageMarks:
+    boxes: list[Box]
+    networks: list[Network]
+    free_words: list[tuple]
+
+
+def page_marks(page: pymupdf.Page) -> PageMarks:
+    """Boxes with their words, connector networks and the words outside any box, for one page."""
+    boxes: list[Box] = []
+    segments: list[tuple[Point, Point]] = []
+    heads: list[Rect] = []
+    blocks: list[tuple[Point, Point]] = []
+    for drawing in page.get_drawings():
+        rect = drawing["rect"]
+        as_tuple = (rect.x0, rect.y0, rect.x1, rect.y1)
+        if _is_arrowhead(drawing):
+            heads.append(as_tuple)
+            continue
+        block = _block_arrow(drawing)
+        if block is not None:
+            blocks.append(block)
+            continue
+        if _is_box(drawing):
+            diamond = _is_diamond(drawing)
+            duplicate = next((b for b in boxes if _iou(b.rect, as_tuple) > 0.9), None)
+            if duplicate is not None:
+                duplicate.diamond = duplicate.diamond or diamond
+            else:
+                boxes.append(Box(as_tuple, diamond))
+            continue
+        if drawing.get("color") is not None or drawing["type"] in ("s", "fs"):
+            segments += _strokes(drawing)
+    free_words = _place_words(page, boxes)
+    networks = _networks(segments, heads) + [Network(block=block) for block in blocks]
+    return PageMarks(boxes, networks, free_words)
+
+
+def _place_words(page: pymupdf.Page, boxes: list[Box]) -> list[tuple]:
+    """Each word goes to the smallest box holding its centre; the words outside any node box are returned."""
+    by_area = sorted(boxes, key=lambda b: b.area)
+    free = []
+    for word in page.get_text("words"):
+        cx, cy = (word[0] + word[2]) / 2, (word[1] + word[3]) / 2
+        holder = next((b for b in by_area if b.rect[0] <= cx <= b.rect[2] and b.rect[1] <= cy <= b.rect[3]), None)
+        if holder is None:
+            free.append(word)
+        else:
+            holder.words.append(word)
+    for box in boxes:
+        box.children = sum(1 for other in boxes if other is not box and other.words and other.area < box.area
+                           and _inside(other.rect, box.rect))
+        if box.children:   # a panel's own words (its title, the labels on its arrows) are free
+            free += box.words
+            box.words = []
+    return free
+
+
+def _networks(segments: list[tuple[Point, Point]], heads: list[Rect]) -> list[Network]:
+    """Segments joined end to end or in T, each with the arrowheads at its ends; networks without a head dropped."""
+    segments = [s for s in segments if math.hypot(s[1][0] - s[0][0], s[1][1] - s[0][1]) > 0.5]
+    parent = list(range(len(segments)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(segments):
+        for j in range(i + 1, len(segments)):
+            b = segments[j]
+            if any(_segment_distance(p, b) <= JOIN for p in a) or any(_segment_distance(p, a) <= JOIN for p in b):
+                parent[root(i)] = root(j)
+    groups: dict[int, Network] = {}
+    for i, segment in enumerate(segments):
+        groups.setdefault(root(i), Network()).segments.append(segment)
+    for head in heads:
+        near = [(min(_distance_to_rect(p, head) for s in n.segments for p in s), n) for n in groups.values()]
+        near = [(d, n) for d, n in near if d <= JOIN + 1.5]
+        if near:
+            min(near, key=lambda item: item[0])[1].heads.append(head)
+    return [n for n in groups.values() if n.heads]
+
+
+def _nodes_of(boxes: list[Box], free_words: list[tuple]) -> tuple[list[Box], list[tuple[str, Point]]]:
+    """Node boxes (leaves with text, not labels) and labels (label-word boxes and free label words)."""
+    labels: list[tuple[str, Point]] = []
+    nodes = []
+    for box in boxes:
+        if not box.words or box.children:
+            continue
+        if _is_label(box.text):
+            labels.append((box.text, ((box.rect[0] + box.rect[2]) / 2, (box.rect[1] + box.rect[3]) / 2)))
+        else:
+            nodes.append(box)
+    for word in free_words:
+        if _is_label(word[4]):
+            labels.append((word[4], ((word[0] + word[2]) / 2, (word[1] + word[3]) / 2)))
+    return nodes, labels
+
+
+def _is_label(text: str) -> bool:
+    words = re.findall(r"\w+", fold(text))
+    return 0 < len(words) <= 2 and all(w in LABEL_WORDS for w in words)
+
+
+def _box_at(point: Point, nodes: list[Box], containers: list[Box], reach: float = TOUCH + 3) -> Box | None:
+    """The node box at a connector end; an end on a container panel goes to its nearest node inside."""
+    near = [(_distance_to_rect(point, b.rect), b.area, i) for i, b in enumerate(nodes)]
+    near = [item for item in near if item[0] <= reach]
+    if near:
+        return nodes[min(near)[2]]
+    holders = [c for c in containers if _distance_to_rect(point, c.rect) <= reach]
+    for container in sorted(holders, key=lambda c: c.area):
+        inside = [b for b in nodes if _inside(b.rect, container.rect)]
+        if inside:
+            return min(inside, key=lambda b: _distance_to_rect(point, b.rect))
+    return None
+
+
+def _edges_of(network: Network, nodes: list[Box], containers: list[Box]) -> list[tuple[Box, Box, Point]]:
+    """(source, target, head point) for each arrow of a network."""
+    if network.block is not None:
+        tail, head = network.block
+        source, target = _box_at(tail, nodes, containers, 8.0), _box_at(head, nodes, containers, 8.0)
+        return [(source, target, head)] if source and target and source is not target else []
+    targets: list[tuple[Box, Point]] = []
+    for head in network.heads:
+        centre = ((head[0] + head[2]) / 2, (head[1] + head[3]) / 2)
+        near = [(_distance_to_rect(centre, b.rect), b.area, i) for i, b in enumerate(nodes)]
+        near = [item for item in near if item[0] <= ARROWHEAD_MAX / 2 + TOUCH]
+        target = nodes[min(near)[2]] if near else _box_at(centre, nodes, containers, ARROWHEAD_MAX / 2 + TOUCH)
+        if target is not None and all(target is not t for t, _ in targets):
+            targets.append((target, centre))
+    target_boxes = [t for t, _ in targets]
+    sources = [b for b in nodes if all(b is not t for t in target_boxes)
+               and any(_segment_touches(s, b.rect, TOUCH) for s in network.segments)]
+    if not sources:
+        ends = [p for s in network.segments for p in s]
+        found = [_box_at(p, nodes, containers) for p in ends]
+        sources = [b for b in found if b is not None and all(b is not t for t in target_boxes)][:1]
+    return [(s, t, head) for s in sources for t, head in targets]
+
+
+def _network_distance(point: Point, network: Network) -> float:
+    if network.block is not None:
+        return _segment_distance(point, network.block)
+    return min([_segment_distance(point, s) for s in network.segments]
+               + [_distance_to_rect(point, h) for h in network.heads])
+
+
+def _title(page: pymupdf.Page, top: float) -> str | None:
+    """The nearest line above the chart that names a figure or an algorithm, else the line just above it."""
+    above = []
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            text = " ".join("".join(span["text"] for span in line["spans"]).split())
+            if text and line["bbox"][3] <= top + 2:
+                above.append((line["bbox"][3], text))
+    named = [item for item in above if TITLE_START.match(item[1])]
+    near = [item for item in above if item[0] >= top - TITLE_REACH]
+    return max(named or near)[1][:300] if named or near else None
+
+
+def page_tree(page: pymupdf.Page, tree_id: str) -> DecisionTree | None:
+    """The flowchart drawn on a page as a tree, or None when the page holds none."""
+    marks = page_marks(page)
+    containers = [b for b in marks.boxes if b.children]
+    nodes, labels = _nodes_of(marks.boxes, marks.free_words)
+    arrows: list[tuple[Box, Box, Point, Network]] = []
+    for network in marks.networks:
+        arrows += [(s, t, h, network) for s, t, h in _edges_of(network, nodes, containers)]
+    if len(arrows) < 2:
+        return None
+    edge_labels: dict[int, str] = {}
+    for text, point in labels:
+        near = [(_network_distance(point, n), n) for n in {id(a[3]): a[3] for a in arrows}.values()]
+        near = [item for item in near if item[0] <= LABEL_REACH]
+        if not near:
+            continue
+        network = min(near, key=lambda item: item[0])[1]
+        candidates = [i for i, a in enumerate(arrows) if a[3] is network and i not in edge_labels]
+        if candidates:
+            best = min(candidates, key=lambda i: math.hypot(arrows[i][2][0] - point[0], arrows[i][2][1] - point[1]))
+            edge_labels[best] = text
+    used = {id(a[0]) for a in arrows} | {id(a[1]) for a in arrows}
+    chart = [b for b in nodes if id(b) in used]
+    top = min(b.rect[1] for b in chart)
+    bottom = max(b.rect[3] for b in chart)
+    left, right = min(b.rect[0] for b in chart), max(b.rect[2] for b in chart)
+    # boxes inside the chart's extent without arrows (a prerequisite panel, a note) are nodes too
+    chart += [b for b in nodes if id(b) not in used and _inside(b.rect, (left, top, right, bottom), 2.0)]
+    chart.sort(key=lambda b: (round(b.rect[1] / 4), b.rect[0]))
+    ids = {id(b): f"{tree_id}.n{i + 1}" for i, b in enumerate(chart)}
+    edges, seen = [], set()
+    for index, (source, target, _, _) in enumerate(arrows):
+        key = (ids[id(source)], ids[id(target)])
+        if key not in seen:
+            seen.add(key)
+            edges.append(TreeEdge(source=key[0], target=key[1], label=edge_labels.get(index)))
+    number = page.number + 1
+    tree_nodes = [TreeNode(id=ids[id(b)], text=b.text, kind=_kind(b, ids[id(b)], edges), page=number,
+                           bbox=tuple(round(v, 1) for v in b.rect)) for b in chart]
+    return DecisionTree(id=tree_id, title=_title(page, top), source="vector", pages=[number],
+                        nodes=tree_nodes, edges=edges)
+
+
+def _kind(box: Box, node_id: str, edges: list[TreeEdge]) -> str:
+    incoming = [e for e in edges if e.target == node_id]
+    outgoing = [e for e in edges if e.source == node_id]
+    labelled = any(e.label and _is_label(e.label) for e in outgoing)
+    if box.diamond or box.text.rstrip().endswith("?") or labelled or len(outgoing) >= 2:
+        return "question"
+    if not incoming and outgoing:
+        return "start"
+    if incoming and not outgoing:
+        return "end"
+    return "action"
+
+
+def _continues(previous: DecisionTree, tree: DecisionTree) -> bool:
+    return previous.pages[-1] + 1 == tree.pages[0] and (tree.title is None or "suite" in fold(tree.title))
+
+
+def drawn_trees(pdf_path: Path) -> list[DecisionTree]:
+    """Every drawn flowchart of a PDF, a chart continued on the next page merged into one tree."""
+    try:
+        document = pymupdf.open(pdf_path)
+    except (pymupdf.FileDataError, RuntimeError) as error:
+        raise CorruptInputError(f"{Path(pdf_path).name}: not a readable PDF ({error})") from error
+    trees: list[DecisionTree] = []
+    with document:
+        for page in document:
+            tree = page_tree(page, f"t{len(trees) + 1}")
+            if tree is None:
+                continue
+            if trees and _continues(trees[-1], tree):
+                trees[-1] = _merged(trees[-1], tree)
+            else:
+                trees.append(tree)
+    return trees
+
+
+def _merged(first: DecisionTree, second: DecisionTree) -> DecisionTree:
+    """One tree over both pages; the second page's nodes renamed under the first tree's id."""
+    offset = len(first.nodes)
+    rename = {n.id: f"{first.id}.n{offset + i + 1}" for i, n in enumerate(second.nodes)}
+    nodes = first.nodes + [n.model_copy(update={"id": rename[n.id]}) for n in second.nodes]
+    edges = first.edges + [e.model_copy(update={"source": rename[e.source], "target": rename[e.target]})
+                           for e in second.edges]
+    starts = [n for n in second.nodes if n.kind == "start"]
+    ends = [n for n in first.nodes if n.kind == "end"]
+    if starts and ends:   # the link between pages: the last end of the first part to the first start of the next
+        edges.append(TreeEdge(source=ends[-1].id, target=rename[starts[0].id], label="suite"))
+    return first.model_copy(update={"pages": first.pages + second.pages, "nodes": nodes, "edges": edges})

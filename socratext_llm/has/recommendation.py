@@ -1,0 +1,61 @@
+"""A HAS recommendation read whole: metadata, statements and decision trees in one model.
+
+Statements and metadata come from ``has.statements`` (the structure-has branch). Until that module is
+merged, ``interim_statements`` maps the rules engine's current graded lines onto the model and
+``interim_metadata`` gives the title only, so that the trees and every output can be built and tested.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..document import Document
+from .model import DecisionTree, Recommendation, RecommendationMetadata, Statement
+
+
+def interim_statements(document: Document) -> list[Statement]:
+    """The rules engine's graded lines (one line each, grade inline) as model statements."""
+    from ..extract.engines.rules import Reader, _graded_statements
+    statements = []
+    for row, placed in _graded_statements(Reader(document), document):
+        box = placed.bbox
+        statements.append(Statement(id=None, section=[row["section"]] if row["section"] else [], text=row["text"],
+                                    grade=row["grade"], grade_source="inline", direction=None, condition=None,
+                                    action=None, page=row["page"], bbox=(box.x0, box.y0, box.x1, box.y1)))
+    return statements
+
+
+def interim_metadata(document: Document) -> RecommendationMetadata:
+    from ..extract.engines.rules import Reader, _largest_heading
+    heading = _largest_heading(Reader(document), document)
+    return RecommendationMetadata(title=heading[1][:300] if heading else None, organisations=[], kind=None,
+                                  date=None, grade_scale=[])
+
+
+def statements_of(document: Document) -> list[Statement]:
+    try:
+        from .statements import extract_statements
+    except ImportError:
+        return interim_statements(document)
+    return extract_statements(document)
+
+
+def metadata_of(document: Document) -> RecommendationMetadata:
+    try:
+        from .statements import extract_metadata
+    except ImportError:
+        return interim_metadata(document)
+    return extract_metadata(document)
+
+
+def decision_trees_of(document: Document, statements: list[Statement], pdf_path: Path | None = None) -> list[DecisionTree]:
+    """Drawn flowcharts (read from the PDF when its path is known) then the trees assembled from the text."""
+    from .flowcharts import drawn_trees
+    from .textual_trees import textual_trees
+    trees = drawn_trees(pdf_path) if pdf_path is not None else []
+    return trees + textual_trees(statements, start=len(trees))
+
+
+def read_recommendation(document: Document, pdf_path: Path | None = None) -> Recommendation:
+    statements = statements_of(document)
+    return Recommendation(metadata=metadata_of(document), statements=statements,
+                          decision_trees=decision_trees_of(document, statements, pdf_path))
