@@ -104,6 +104,13 @@ def _segment_touches(segment: tuple[Point, Point], rect: Rect, margin: float) ->
                for k in range(steps + 1))
 
 
+def _cross(a: tuple[Point, Point], b: tuple[Point, Point]) -> bool:
+    """Whether two segments cross (a branch line drawn across the trunk it leaves)."""
+    def side(p: Point, q: Point, r: Point) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+    return side(a[0], a[1], b[0]) * side(a[0], a[1], b[1]) < 0 and side(b[0], b[1], a[0]) * side(b[0], b[1], a[1]) < 0
+
+
 def _inside(inner: Rect, outer: Rect, slack: float = 1.0) -> bool:
     return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
             and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
@@ -179,7 +186,8 @@ def _is_arrowhead(drawing: dict) -> bool:
     rect = drawing["rect"]
     return (drawing.get("fill") is not None and ARROWHEAD_MIN <= rect.width <= ARROWHEAD_MAX
             and ARROWHEAD_MIN <= rect.height <= ARROWHEAD_MAX and 2 <= len(drawing["items"]) <= 4
-            and all(item[0] == "l" for item in drawing["items"]))
+            and all(item[0] in ("l", "c") for item in drawing["items"])
+            and sum(item[0] == "l" for item in drawing["items"]) >= 2)
 
 
 def _strokes(drawing: dict) -> list[tuple[Point, Point]]:
@@ -274,7 +282,8 @@ def _networks(segments: list[tuple[Point, Point]], heads: list[Rect]) -> list[Ne
     for i, a in enumerate(segments):
         for j in range(i + 1, len(segments)):
             b = segments[j]
-            if any(_segment_distance(p, b) <= JOIN for p in a) or any(_segment_distance(p, a) <= JOIN for p in b):
+            if any(_segment_distance(p, b) <= JOIN for p in a) or any(_segment_distance(p, a) <= JOIN for p in b) \
+                    or _cross(a, b):
                 parent[root(i)] = root(j)
     groups: dict[int, Network] = {}
     for i, segment in enumerate(segments):
@@ -309,41 +318,73 @@ def _is_label(text: str) -> bool:
     return 0 < len(words) <= 2 and all(w in LABEL_WORDS for w in words)
 
 
-def _box_at(point: Point, nodes: list[Box], containers: list[Box], reach: float = TOUCH + 3) -> Box | None:
-    """The node box at a connector end; an end on a container panel goes to its nearest node inside."""
+def _boxes_at(point: Point, nodes: list[Box], containers: list[Box], reach: float = TOUCH + 3) -> list[Box]:
+    """The node box at a connector end. An end on a container panel goes to the boxes inside it: all of
+    them when they sit side by side (a group the arrow enters or leaves as one), else the nearest."""
     near = [(_distance_to_rect(point, b.rect), b.area, i) for i, b in enumerate(nodes)]
     near = [item for item in near if item[0] <= reach]
     if near:
-        return nodes[min(near)[2]]
+        return [nodes[min(near)[2]]]
     holders = [c for c in containers if _distance_to_rect(point, c.rect) <= reach]
     for container in sorted(holders, key=lambda c: c.area):
         inside = [b for b in nodes if _inside(b.rect, container.rect)]
+        if len(inside) > 1 and all(a.rect[1] < b.rect[3] and b.rect[1] < a.rect[3] for a in inside for b in inside):
+            return inside
         if inside:
-            return min(inside, key=lambda b: _distance_to_rect(point, b.rect))
-    return None
+            return [min(inside, key=lambda b: _distance_to_rect(point, b.rect))]
+    return []
+
+
+def _enters(point: Point, box: Box, network: Network) -> bool:
+    """A line end without an arrowhead that comes down into a box, or into it from the left (the
+    reading direction of a chart), is a head too; a line leaving a box's side is not."""
+    x0, y0, x1, y1 = box.rect
+    if not (x0 - TOUCH <= point[0] <= x1 + TOUCH and y0 - TOUCH <= point[1] <= y1 + TOUCH):
+        return False
+    deep = x0 + 3 < point[0] < x1 - 3 and y0 + 3 < point[1] < (y0 + y1) / 2
+    if deep and min(min(a[1], b[1]) for a, b in network.segments) < y0 - 2:
+        return True   # a line ending well inside a box's upper half, coming from above (a hooked end)
+    for a, b in network.segments:
+        other = b if math.hypot(a[0] - point[0], a[1] - point[1]) <= 1.0 else a if math.hypot(b[0] - point[0], b[1] - point[1]) <= 1.0 else None
+        if other is None:
+            continue
+        down = abs(other[0] - point[0]) < 1.0 and other[1] < y0 - 1 and point[1] <= (y0 + y1) / 2
+        rightwards = abs(other[1] - point[1]) < 1.0 and other[0] < x0 - 1 and point[0] <= (x0 + x1) / 2
+        return down or rightwards
+    return False
+
+
+def _free_ends(network: Network) -> list[Point]:
+    ends = [p for s in network.segments for p in s]
+    return [p for p in ends if sum(1 for q in ends if math.hypot(p[0] - q[0], p[1] - q[1]) <= 1.0) == 1
+            and sum(1 for s in network.segments if _segment_distance(p, s) <= 1.0) == 1]
 
 
 def _edges_of(network: Network, nodes: list[Box], containers: list[Box]) -> list[tuple[Box, Box, Point]]:
     """(source, target, head point) for each arrow of a network."""
     if network.block is not None:
         tail, head = network.block
-        source, target = _box_at(tail, nodes, containers, 8.0), _box_at(head, nodes, containers, 8.0)
-        return [(source, target, head)] if source and target and source is not target else []
+        sources, targets = _boxes_at(tail, nodes, containers, 8.0), _boxes_at(head, nodes, containers, 8.0)
+        return [(s, t, head) for s in sources for t in targets if s is not t]
     targets: list[tuple[Box, Point]] = []
     for head in network.heads:
         centre = ((head[0] + head[2]) / 2, (head[1] + head[3]) / 2)
         near = [(_distance_to_rect(centre, b.rect), b.area, i) for i, b in enumerate(nodes)]
         near = [item for item in near if item[0] <= ARROWHEAD_MAX / 2 + TOUCH]
-        target = nodes[min(near)[2]] if near else _box_at(centre, nodes, containers, ARROWHEAD_MAX / 2 + TOUCH)
-        if target is not None and all(target is not t for t, _ in targets):
-            targets.append((target, centre))
+        found = [nodes[min(near)[2]]] if near else _boxes_at(centre, nodes, containers, ARROWHEAD_MAX / 2 + TOUCH)
+        targets += [(t, centre) for t in found if all(t is not known for known, _ in targets)]
+    headless = [end for end in _free_ends(network) if all(_distance_to_rect(end, h) > JOIN + 1.5 for h in network.heads)]
+    for end in headless if len(headless) > 1 else []:   # a single end without an arrowhead is the tail
+        for box in _boxes_at(end, nodes, containers, TOUCH):
+            if _enters(end, box, network) and all(box is not known for known, _ in targets):
+                targets.append((box, end))
     target_boxes = [t for t, _ in targets]
     sources = [b for b in nodes if all(b is not t for t in target_boxes)
                and any(_segment_touches(s, b.rect, TOUCH) for s in network.segments)]
     if not sources:
-        ends = [p for s in network.segments for p in s]
-        found = [_box_at(p, nodes, containers) for p in ends]
-        sources = [b for b in found if b is not None and all(b is not t for t in target_boxes)][:1]
+        found = [b for p in _free_ends(network) for b in _boxes_at(p, nodes, containers)]
+        sources = [b for b in found if all(b is not t for t in target_boxes)]
+        sources = [b for i, b in enumerate(sources) if all(b is not other for other in sources[:i])]
     return [(s, t, head) for s in sources for t, head in targets]
 
 
