@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..document import Document
+from ..pipeline import OcrOptions, ocr_document
+from ..settings import Settings
 from .model import DecisionTree, Recommendation, RecommendationMetadata, Statement
 
 
@@ -59,3 +61,9 @@ def read_recommendation(document: Document, pdf_path: Path | None = None) -> Rec
     statements = statements_of(document)
     return Recommendation(metadata=metadata_of(document), statements=statements,
                           decision_trees=decision_trees_of(document, statements, pdf_path))
+
+
+def read_document(path: Path, settings: Settings, password: str | None = None) -> Recommendation:
+    """A file read through the pipeline (text layer, OCR where needed) then as a recommendation."""
+    document = ocr_document(Path(path), OcrOptions(password=password), settings)
+    return read_recommendation(document, Path(path) if Path(path).suffix.lower() == ".pdf" else None)

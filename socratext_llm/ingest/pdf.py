@@ -1,6 +1,7 @@
 """PDF backend (PyMuPDF): the embedded text layer when it is real text, a 300 dpi render otherwise."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ BOLD_FLAG = 16
 MIN_REAL_TEXT_CHARS = 20
 MIN_READABLE_RATIO = 0.85
 LARGE_IMAGE_COVER = 0.5
+LEADERS = re.compile(r"([.…·_\-])\1{3,}")
 
 
 def readable_ratio(text: str) -> float:
@@ -45,7 +47,8 @@ def has_real_text(text: str, image_cover: float) -> bool:
         return False  # a scan with a stamp or page number drawn as text
     if not stripped:
         return False
-    if sum(ch.isalnum() for ch in stripped) / len(stripped) < 0.5:
+    words = LEADERS.sub("", stripped)   # a table of contents is mostly dot leaders, yet real text
+    if sum(ch.isalnum() for ch in words) / max(1, len(words)) < 0.5:
         return False
     return readable_ratio(stripped) >= MIN_READABLE_RATIO
 
@@ -170,7 +173,10 @@ class PdfSource(SourceFile):
                         f"{self.path.name}: page {index + 1} is {rect.width:.0f}x{rect.height:.0f} pt, "
                         f"over the limit of {self.settings.max_page_side_pt:.0f} pt")
                 raw = raw_text_layer(page)
-                layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) else None
+                text = raw_text(raw)
+                layer = text_layer_blocks(raw) if has_real_text(text, image_cover_ratio(page)) else None
+                if layer is None and not text.strip() and not page.get_images() and not page.get_drawings():
+                    layer = []   # a blank page: nothing drawn, nothing to OCR
             except (pymupdf.FileDataError, RuntimeError) as error:
                 raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be read ({error})") from error
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
