@@ -17,13 +17,7 @@ from .model import DecisionTree, Recommendation, RecommendationMetadata, Stateme
 def interim_statements(document: Document) -> list[Statement]:
     """The rules engine's graded lines (one line each, grade inline) as model statements."""
     from ..extract.engines.rules import Reader, _graded_statements
-    statements = []
-    for row, placed in _graded_statements(Reader(document), document):
-        box = placed.bbox
-        statements.append(Statement(id=None, section=[row["section"]] if row["section"] else [], text=row["text"],
-                                    grade=row["grade"], grade_source="inline", direction=None, condition=None,
-                                    action=None, page=row["page"], bbox=(box.x0, box.y0, box.x1, box.y1)))
-    return statements
+    return [Statement(**row) for row, _ in _graded_statements(Reader(document), document)]
 
 
 def interim_metadata(document: Document) -> RecommendationMetadata:
