@@ -47,6 +47,7 @@ class Box:
     diamond: bool = False
     words: list[tuple] = field(default_factory=list)
     children: int = 0
+    label: bool = False   # a small box holding only an arrow label ("Oui", "Échec")
 
     @property
     def area(self) -> float:
@@ -297,19 +298,13 @@ def _networks(segments: list[tuple[Point, Point]], heads: list[Rect]) -> list[Ne
 
 
 def _nodes_of(boxes: list[Box], free_words: list[tuple]) -> tuple[list[Box], list[tuple[str, Point]]]:
-    """Node boxes (leaves with text, not labels) and labels (label-word boxes and free label words)."""
-    labels: list[tuple[str, Point]] = []
+    """Leaf boxes with text (label boxes flagged: an arrow may pass through them) and the free label words."""
     nodes = []
     for box in boxes:
-        if not box.words or box.children:
-            continue
-        if _is_label(box.text):
-            labels.append((box.text, ((box.rect[0] + box.rect[2]) / 2, (box.rect[1] + box.rect[3]) / 2)))
-        else:
+        if box.words and not box.children:
+            box.label = _is_label(box.text)
             nodes.append(box)
-    for word in free_words:
-        if _is_label(word[4]):
-            labels.append((word[4], ((word[0] + word[2]) / 2, (word[1] + word[3]) / 2)))
+    labels = [(w[4], ((w[0] + w[2]) / 2, (w[1] + w[3]) / 2)) for w in free_words if _is_label(w[4])]
     return nodes, labels
 
 
@@ -380,7 +375,8 @@ def _edges_of(network: Network, nodes: list[Box], containers: list[Box]) -> list
                 targets.append((box, end))
     target_boxes = [t for t, _ in targets]
     sources = [b for b in nodes if all(b is not t for t in target_boxes)
-               and any(_segment_touches(s, b.rect, TOUCH) for s in network.segments)]
+               and (any(_distance_to_rect(end, b.rect) <= TOUCH for end in headless) if b.label
+                    else any(_segment_touches(s, b.rect, TOUCH) for s in network.segments))]
     if not sources:
         found = [b for p in _free_ends(network) for b in _boxes_at(p, nodes, containers)]
         sources = [b for b in found if all(b is not t for t in target_boxes)]
@@ -408,17 +404,53 @@ def _title(page: pymupdf.Page, top: float) -> str | None:
     return max(named or near)[1][:300] if named or near else None
 
 
+Arrow = tuple[Box, Box, Point, Network]
+
+
+def _through_label_boxes(arrows: list[Arrow]) -> tuple[list[Arrow], dict[int, str]]:
+    """An arrow into a label box and one out of it become one arrow carrying the label."""
+    kept = [a for a in arrows if not a[0].label and not a[1].label]
+    labels: dict[int, str] = {}
+    for box in {id(a[1]): a[1] for a in arrows if a[1].label}.values():
+        for into in (a for a in arrows if a[1] is box and not a[0].label):
+            for out in (a for a in arrows if a[0] is box and not a[1].label):
+                labels[len(kept)] = box.text
+                kept.append((into[0], out[1], out[2], out[3]))
+    return kept, labels
+
+
+def _spread_labels(arrows: list[Arrow], labels: dict[int, str], places: dict[int, Point]) -> None:
+    """A label on the trunk of a branching connector (one source, one label) holds for every branch; where
+    a connector carries several labels, an unlabelled branch takes the one nearest its head."""
+    for network in {id(a[3]): a[3] for a in arrows}.values():
+        members = [i for i, a in enumerate(arrows) if a[3] is network]
+        given = {labels[i] for i in members if i in labels}
+        if len(given) == 1 and len({id(arrows[i][0]) for i in members}) == 1:
+            for i in members:
+                labels.setdefault(i, next(iter(given)))
+        elif len(given) > 1:
+            placed = [i for i in members if i in places]
+            for i in members:
+                if i not in labels:
+                    head = arrows[i][2]
+                    nearest = min(placed, key=lambda j: math.hypot(places[j][0] - head[0], places[j][1] - head[1]))
+                    labels[i] = labels[nearest]
+
+
 def page_tree(page: pymupdf.Page, tree_id: str) -> DecisionTree | None:
     """The flowchart drawn on a page as a tree, or None when the page holds none."""
     marks = page_marks(page)
     containers = [b for b in marks.boxes if b.children]
     nodes, labels = _nodes_of(marks.boxes, marks.free_words)
-    arrows: list[tuple[Box, Box, Point, Network]] = []
+    arrows: list[Arrow] = []
     for network in marks.networks:
         arrows += [(s, t, h, network) for s, t, h in _edges_of(network, nodes, containers)]
     if len(arrows) < 2:
         return None
-    edge_labels: dict[int, str] = {}
+    arrows, edge_labels = _through_label_boxes(arrows)
+    places: dict[int, Point] = {}
+    labels += [(b.text, ((b.rect[0] + b.rect[2]) / 2, (b.rect[1] + b.rect[3]) / 2)) for b in nodes
+               if b.label and all(b is not a[0] and b is not a[1] for a in arrows)]
     for text, point in labels:
         near = [(_network_distance(point, n), n) for n in {id(a[3]): a[3] for a in arrows}.values()]
         near = [item for item in near if item[0] <= LABEL_REACH]
@@ -429,13 +461,15 @@ def page_tree(page: pymupdf.Page, tree_id: str) -> DecisionTree | None:
         if candidates:
             best = min(candidates, key=lambda i: math.hypot(arrows[i][2][0] - point[0], arrows[i][2][1] - point[1]))
             edge_labels[best] = text
+            places[best] = point
+    _spread_labels(arrows, edge_labels, places)
     used = {id(a[0]) for a in arrows} | {id(a[1]) for a in arrows}
     chart = [b for b in nodes if id(b) in used]
     top = min(b.rect[1] for b in chart)
     bottom = max(b.rect[3] for b in chart)
     left, right = min(b.rect[0] for b in chart), max(b.rect[2] for b in chart)
     # boxes inside the chart's extent without arrows (a prerequisite panel, a note) are nodes too
-    chart += [b for b in nodes if id(b) not in used and _inside(b.rect, (left, top, right, bottom), 2.0)]
+    chart += [b for b in nodes if id(b) not in used and not b.label and _inside(b.rect, (left, top, right, bottom), 2.0)]
     chart.sort(key=lambda b: (round(b.rect[1] / 4), b.rect[0]))
     ids = {id(b): f"{tree_id}.n{i + 1}" for i, b in enumerate(chart)}
     edges, seen = [], set()
