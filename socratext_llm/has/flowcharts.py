@@ -37,6 +37,7 @@ ARROWHEAD_MAX, ARROWHEAD_MIN = 13.0, 1.5
 TOUCH = 3.5          # points: a line end or arrowhead this close to a box touches it
 JOIN = 2.5           # points: line ends this close are one connector
 LABEL_REACH = 30.0   # points: a label this close to a connector belongs to it
+BESIDE_CHART = 20.0  # points above or below a chart where a box without arrows still belongs to it
 TITLE_REACH = 90.0   # points above the chart where its title is looked for
 TITLE_START = re.compile(r"^(figure|algorithme|arbre|sch[ée]ma|logigramme|strat[ée]gie|prise en charge)", re.I)
 
@@ -468,8 +469,10 @@ def page_tree(page: pymupdf.Page, tree_id: str) -> DecisionTree | None:
     top = min(b.rect[1] for b in chart)
     bottom = max(b.rect[3] for b in chart)
     left, right = min(b.rect[0] for b in chart), max(b.rect[2] for b in chart)
-    # boxes inside the chart's extent without arrows (a prerequisite panel, a note) are nodes too
-    chart += [b for b in nodes if id(b) not in used and not b.label and _inside(b.rect, (left, top, right, bottom), 2.0)]
+    # boxes without arrows within the chart's width that reach into it or end just above or below it
+    # (a prerequisite panel, a note) are nodes too
+    chart += [b for b in nodes if id(b) not in used and not b.label and left - 2 <= b.rect[0] and b.rect[2] <= right + 2
+              and b.rect[3] >= top - BESIDE_CHART and b.rect[1] <= bottom + BESIDE_CHART]
     chart.sort(key=lambda b: (round(b.rect[1] / 4), b.rect[0]))
     ids = {id(b): f"{tree_id}.n{i + 1}" for i, b in enumerate(chart)}
     edges, seen = [], set()
