@@ -307,10 +307,11 @@ def _graded_statements(reader: Reader, document: Document) -> list[tuple[dict, P
         match = GRADE.search(placed.text)
         if match and len(placed.text.split()) >= MIN_STATEMENT_WORDS:  # not a grade legend or a lone 'AE'
             grade = next((g for g in match.groups() if g), "AE").upper()
-            box = placed.bbox
+            box, to_points = placed.bbox, 72.0 / document.pages[placed.page].dpi   # the model's boxes are in PDF points
             statements.append(({"id": None, "section": [section] if section else [], "text": placed.text.strip()[:1500],
                                 "grade": grade, "grade_source": "inline", "direction": None, "condition": None,
-                                "action": None, "page": placed.page + 1, "bbox": (box.x0, box.y0, box.x1, box.y1)},
+                                "action": None, "page": placed.page + 1,
+                                "bbox": tuple(round(v * to_points, 1) for v in (box.x0, box.y0, box.x1, box.y1))},
                                placed))
     return statements
 
