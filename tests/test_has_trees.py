@@ -214,3 +214,16 @@ def test_report_in_chromium(datasets, tmp_path):
         tab.screenshot(path=str(shots / "has_report.png"), full_page=True)
         browser.close()
     assert all(url.startswith(("file:", "data:")) for url in requests)
+
+
+@pytest.mark.datasets
+def test_flowchart_in_a_picture(datasets, settings):
+    from socratext_llm.has.raster_flowcharts import raster_trees
+
+    (chart,) = raster_trees(datasets / "has" / HAD, settings)
+    assert chart.source == "raster" and chart.pages == [38] and chart.title.startswith("Figure 2. Logigramme")
+    text = {node.id: node.text for node in chart.nodes}
+    edges = {(text[e.source], text[e.target]) for e in chart.edges}
+    assert ("174 046 séjours 105 783 patients", "173 215 séjours 105 318 patients") in edges
+    assert ("156 894 séjours 95 362 patients", "156 831 séjours 95 362 patients") in edges
+    assert len(chart.nodes) >= 13 and all("→" not in t for t in text.values())

@@ -43,21 +43,28 @@ def metadata_of(document: Document) -> RecommendationMetadata:
     return extract_metadata(document)
 
 
-def decision_trees_of(document: Document, statements: list[Statement], pdf_path: Path | None = None) -> list[DecisionTree]:
-    """Drawn flowcharts (read from the PDF when its path is known) then the trees assembled from the text."""
+def decision_trees_of(document: Document, statements: list[Statement], pdf_path: Path | None = None,
+                      settings: Settings | None = None) -> list[DecisionTree]:
+    """Drawn flowcharts (vector, and pictures when settings name the OCR to read them) when the PDF's
+    path is known, then the trees assembled from the text."""
     from .flowcharts import drawn_trees
+    from .raster_flowcharts import raster_trees
     from .textual_trees import textual_trees
     trees = drawn_trees(pdf_path) if pdf_path is not None else []
+    if pdf_path is not None and settings is not None:
+        trees += raster_trees(pdf_path, settings, first_id=len(trees) + 1)
     return trees + textual_trees(statements, start=len(trees))
 
 
-def read_recommendation(document: Document, pdf_path: Path | None = None) -> Recommendation:
+def read_recommendation(document: Document, pdf_path: Path | None = None,
+                        settings: Settings | None = None) -> Recommendation:
     statements = statements_of(document)
     return Recommendation(metadata=metadata_of(document), statements=statements,
-                          decision_trees=decision_trees_of(document, statements, pdf_path))
+                          decision_trees=decision_trees_of(document, statements, pdf_path, settings))
 
 
 def read_document(path: Path, settings: Settings, password: str | None = None) -> Recommendation:
     """A file read through the pipeline (text layer, OCR where needed) then as a recommendation."""
     document = ocr_document(Path(path), OcrOptions(password=password), settings)
-    return read_recommendation(document, Path(path) if Path(path).suffix.lower() == ".pdf" else None)
+    pdf = Path(path) if Path(path).suffix.lower() == ".pdf" else None
+    return read_recommendation(document, pdf, settings)
