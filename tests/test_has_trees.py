@@ -227,3 +227,43 @@ def test_flowchart_in_a_picture(datasets, settings):
     assert ("174 046 séjours 105 783 patients", "173 215 séjours 105 318 patients") in edges
     assert ("156 894 séjours 95 362 patients", "156 831 séjours 95 362 patients") in edges
     assert len(chart.nodes) >= 13 and all("→" not in t for t in text.values())
+
+
+@pytest.mark.browser
+@pytest.mark.datasets
+def test_demo_has_tab(datasets, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from .service_helpers import start_server
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("Debian's chromium is not installed (bash scripts/setup.sh test installs it)")
+    env = {"SOCRATEXT_USER_SCHEMA_DIR": str(tmp_path / "schemas"), "GRADIO_TEMP_DIR": str(tmp_path / "gradio"),
+           "SOCRATEXT_DATASETS_DIR": str(datasets)}
+    server = start_server("demo", env, tmp_path / "demo.log", ready_path="/")
+    shots = ROOT / "test-output" / "has"
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                                 args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+            tab = browser.new_page(viewport={"width": 1400, "height": 1600})
+            tab.set_default_timeout(120_000)
+            tab.goto(server.url)
+            tab.get_by_role("tab", name="HAS").click()
+            tab.locator("#has-upload input[type=file]").set_input_files(str(datasets / "has" / DIVERTICULITE))
+            tab.locator("#has-run").click()
+            tab.locator("#has-summary").get_by_text("arbres").wait_for()
+            assert tab.locator("#has-trees svg").count() >= 2
+            assert "DIVERTICULITE COMPLIQUÉE" in tab.locator("#has-trees").inner_text()
+            names = tab.locator("#has-files").inner_text().replace("\n", "")
+            assert ".fhir.json" in names and ".csv" in names and ".html" in names
+            rows = tab.locator("#has-statements tbody tr")
+            if rows.count() and rows.first.inner_text().strip():
+                rows.first.locator("td").nth(4).click()
+                tab.locator("#has-page img").first.wait_for()
+            tab.screenshot(path=str(shots / "demo_has_tab.png"), full_page=True)
+            browser.close()
+    finally:
+        server.stop()
