@@ -219,8 +219,9 @@ class PageMarks:
     free_words: list[tuple]
 
 
-def page_marks(page: pymupdf.Page) -> PageMarks:
-    """Boxes with their words, connector networks and the words outside any box, for one page."""
+def page_marks(page: pymupdf.Page) -> PageMarks | None:
+    """Boxes with their words, connector networks and the words outside any box, for one page; None
+    (before reading its words) when fewer than two arrowheads are drawn on it."""
     boxes: list[Box] = []
     segments: list[tuple[Point, Point]] = []
     heads: list[Rect] = []
@@ -245,6 +246,8 @@ def page_marks(page: pymupdf.Page) -> PageMarks:
             continue
         if drawing.get("color") is not None or drawing["type"] in ("s", "fs"):
             segments += _strokes(drawing)
+    if len(heads) + len(blocks) < 2:
+        return None
     free_words = _place_words(page, boxes)
     networks = _networks(segments, heads) + [Network(block=block) for block in blocks]
     return PageMarks(boxes, networks, free_words)
@@ -441,6 +444,8 @@ def _spread_labels(arrows: list[Arrow], labels: dict[int, str], places: dict[int
 def page_tree(page: pymupdf.Page, tree_id: str) -> DecisionTree | None:
     """The flowchart drawn on a page as a tree, or None when the page holds none."""
     marks = page_marks(page)
+    if marks is None:
+        return None
     containers = [b for b in marks.boxes if b.children]
     nodes, labels = _nodes_of(marks.boxes, marks.free_words)
     arrows: list[Arrow] = []
