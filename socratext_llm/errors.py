@@ -25,6 +25,20 @@ class SocratextError(Exception):
         return f"{self.message} — {self.hint}" if self.hint else self.message
 
 
+class InternalError(SocratextError):
+    """A bug of ours met while processing one input: that input fails, the batch goes on."""
+
+    exit_code = 1
+    http_status = 500
+    code = "internal"
+    hint = "please report it with the command that triggered it (not the document)"
+
+    @classmethod
+    def during(cls, error: BaseException, what: str) -> InternalError:
+        """The error's type only: its message may quote document content."""
+        return cls(f"{what}: internal error ({type(error).__name__})")
+
+
 class InputError(SocratextError):
     """Something is wrong with the document given to us."""
 
@@ -185,3 +199,13 @@ class JobNotFoundError(SocratextError):
     http_status = 404
     code = "unknown_job"
     hint = "jobs are kept in memory until the service restarts or SOCRATEXT_API_MAX_JOBS newer ones finish"
+
+
+class BodyTimeoutError(SocratextError):
+    """A client sent its request body too slowly (a slow-loris holds a connection and memory)."""
+
+    exit_code = 25
+    http_status = 408
+    code = "body_timeout"
+    retryable = True
+    hint = "send the request body faster; the service waits SOCRATEXT_API_BODY_TIMEOUT_S seconds for it"

@@ -2,13 +2,16 @@
 
 The key is the file's SHA-256, the OCR engine and the settings that change OCR
 output; the value is the Document as JSON. Writes are atomic (rename), so a
-killed run leaves no half-written entry.
+killed run leaves no half-written entry. The entries hold whole documents' text: the folder is private
+(700, files 600), entries expire after a number of days, and the oldest go when it outgrows its bound
+(`SOCRATEXT_OCR_CACHE_MAX_MB`, `SOCRATEXT_OCR_CACHE_MAX_DAYS`).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 from .document import Document
@@ -19,6 +22,7 @@ from .settings import Settings
 OCR_FIELDS = ("ocr_engine", "ocr_languages", "render_dpi", "max_ocr_side_px", "min_text_height_px", "deskew",
               "detect_orientation", "binarize", "french_correction")
 CACHE_VERSION = "2"  # bump when OCR output changes
+DAY_S = 86_400
 
 
 def cache_key(path: Path, options: OcrOptions, settings: Settings) -> str:
@@ -31,12 +35,38 @@ def cache_key(path: Path, options: OcrOptions, settings: Settings) -> str:
 def cached_ocr(path: Path, options: OcrOptions, settings: Settings, cache_dir: Path | None) -> Document:
     if cache_dir is None:
         return ocr_document(path, options, settings)
-    entry = Path(cache_dir) / f"{cache_key(path, options, settings)}.json"
-    if entry.exists():
+    folder = Path(cache_dir)
+    entry = folder / f"{cache_key(path, options, settings)}.json"
+    if entry.exists() and time.time() - entry.stat().st_mtime < settings.ocr_cache_max_days * DAY_S:
         return Document.model_validate_json(entry.read_text(encoding="utf-8"))
     document = ocr_document(path, options, settings)
-    entry.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
     partial = entry.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(document.model_dump_json(), encoding="utf-8")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(document.model_dump_json())
     partial.replace(entry)
+    prune_cache(folder, settings.ocr_cache_max_mb * 2**20, settings.ocr_cache_max_days * DAY_S)
     return document
+
+
+def prune_cache(folder: Path, max_bytes: float, max_age_s: float) -> None:
+    """Expired entries removed, then the oldest until the folder fits its bound."""
+    now = time.time()
+    entries = []
+    for entry in folder.glob("*.json"):
+        try:
+            stat = entry.stat()
+        except OSError:
+            continue  # removed by a neighbouring worker
+        if now - stat.st_mtime >= max_age_s:
+            entry.unlink(missing_ok=True)
+        else:
+            entries.append((stat.st_mtime, stat.st_size, entry))
+    total = sum(size for _, size, _ in entries)
+    for _, size, entry in sorted(entries):
+        if total <= max_bytes:
+            break
+        entry.unlink(missing_ok=True)
+        total -= size

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .document import BBox, Document, Line, Page, SourceInfo, Word
-from .ingest import PageInput, SourceFile, file_sha256, open_source
+from .ingest import PageInput, SourceFile, display_name, file_sha256, open_source
 from .layout import LineGroup, build_blocks, group_lines
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
@@ -139,8 +139,6 @@ def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> I
         if page_input.text_layer is not None and not options.force_ocr:
             yield text_layer_page(page_input)
             continue
-        if page_input.render is None:
-            raise RuntimeError("a page without text layer must be renderable")
         if engine is None:
             engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
         yield ocr_page(page_input, engine, settings)
@@ -151,7 +149,7 @@ def ocr_document(path: Path, options: OcrOptions, settings: Settings,
     """Read one file into a Document; ``on_page(done, total)`` reports progress."""
     path = Path(path)
     with open_source(path, settings, options.password) as source:
-        info = SourceInfo(filename=path.name, media_type=source.media_type, sha256=file_sha256(path),
+        info = SourceInfo(filename=display_name(path), media_type=source.media_type, sha256=file_sha256(path),
                           page_count=source.page_count)
         pages = []
         for page in iter_pages(source, options, settings):

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         120_000_000, description="Images with more pixels are refused as decompression bombs."
     )
+    max_render_pixels: int = Field(
+        40_000_000, ge=1_000_000, description="PDF pages are rendered at a resolution that keeps them under this many "
+        "pixels (a 4,400 pt poster would need 336 Mpx at 300 dpi)."
+    )
     max_page_side_pt: float = Field(
         14_400.0, description="PDF pages with a side longer than this (points) are refused; 14,400 pt is PDF's own limit."
     )
@@ -57,6 +61,8 @@ class Settings(BaseSettings):
     decoding_string_cap: int = Field(200, ge=1, description="Longest string a local model may write in one field.")
     decoding_items_cap: int = Field(20, ge=1, description="Most items a local model may write in one list.")
     datasets_dir: Path = Field(Path("../shared/datasets"), description="Where the benchmark datasets live.")
+    ocr_cache_max_mb: float = Field(500.0, gt=0, description="Bound of the evaluation OCR cache; the oldest entries go beyond.")
+    ocr_cache_max_days: float = Field(7.0, gt=0, description="Evaluation OCR cache entries older than this are recomputed and removed.")
     results_dir: Path = Field(Path("eval/results"), description="Where benchmarks write their figures.")
     api_token: str | None = Field(None, description="When set, the API asks for `Authorization: Bearer <token>`.")
     api_max_upload_mb: float = Field(25.0, gt=0, description="Largest upload the API accepts (413 beyond).")
@@ -66,6 +72,9 @@ class Settings(BaseSettings):
     api_timeout_s: float = Field(300.0, gt=0, description="Longest a request may take (504 beyond).")
     api_max_job_files: int = Field(50, ge=1, description="Most files in one batch job (413 beyond).")
     api_max_jobs: int = Field(100, ge=1, description="Finished batch jobs kept in memory for GET /v1/jobs/{id}.")
+    api_body_timeout_s: float = Field(60.0, gt=0, description="Longest a client may take to send a request body (408 beyond).")
+    api_public_docs: bool = Field(False, description="With a token set, whether /docs, /redoc and /openapi.json answer "
+                                  "without it (off: they need the token too).")
     upload_dir: Path | None = Field(None, description="Where uploads wait while processed (default: the system temp dir); "
                                     "each is deleted after use.")
 

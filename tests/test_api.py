@@ -48,7 +48,8 @@ def test_health_and_openapi(api):
     assert health["ocr_engines"]["rapidocr"]["available"] is True
     assert health["ocr_engines"]["surya"]["available"] is False and "SOCRATEXT_SURYA_DIR" in health["ocr_engines"]["surya"]["detail"]
     assert health["llm"] == {"configured": False, "reachable": None, "model": None} and health["status"] == "ok"
-    spec = httpx.get(api.url + "/openapi.json").json()
+    assert httpx.get(api.url + "/openapi.json").status_code == 401  # docs need the token unless made public
+    spec = httpx.get(api.url + "/openapi.json", headers=AUTH).json()
     assert {"/v1/extract", "/v1/ocr", "/v1/schemas", "/v1/schemas/{name}", "/v1/jobs", "/v1/jobs/{job_id}",
             "/health"} <= set(spec["paths"])
     body = spec["paths"]["/v1/extract"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]

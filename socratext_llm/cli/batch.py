@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SocratextError
+from ..errors import InternalError, SocratextError
+from ..ingest import display_name
 
 
 @dataclass
@@ -32,6 +33,10 @@ def run_batch(files: Sequence[Path], job: Callable[[Path], None]) -> BatchOutcom
         except SocratextError as error:
             report(error)
             outcome.failed.append((path, error))
+        except Exception as error:  # noqa: BLE001 — a bug on one file must not cost the others
+            internal = InternalError.during(error, display_name(path))
+            report(internal)
+            outcome.failed.append((path, internal))
         else:
             outcome.done.append(path)
     if outcome.failed and len(files) > 1:

@@ -11,10 +11,11 @@ from typing import Annotated, Optional
 import typer
 from tqdm import tqdm
 
-from ..errors import MissingInputError, SocratextError
+from ..errors import InternalError, MissingInputError, SocratextError
 from ..evaluation.backends import run_local, threads_per_worker
 from ..evaluation.gold import DOCUMENT_SUFFIXES
-from ..extract.pipeline import ExtractOptions, extract_file, resolve_doctype
+from ..ingest import display_name
+from ..extract.pipeline import AUTO, ExtractOptions, extract_file, resolve_doctype
 from ..extract.schemas import SchemaRegistry, load_schema_file
 from ..pipeline import OcrOptions
 from ..settings import Settings, load_settings
@@ -23,9 +24,15 @@ from .batch import report, run_batch
 schemas_app = typer.Typer(help="Document types (JSON Schemas): list, show, validate.", no_args_is_help=True)
 
 
-def csv_row(path: Path, result: dict | None, error: dict | None, fields: list[str]) -> dict:
-    row = {"file": path.name, "status": result["status"] if result else "failure",
+def csv_row(path: Path, result: dict | None, error: dict | None, fields: list[str] | None) -> dict:
+    """One CSV row: a column per field of the named type, or, with `auto` (types differ from row to
+    row), the chosen type and the data as JSON."""
+    row = {"file": display_name(path), "status": result["status"] if result else "failure",
            "error": error["message"] if error else ""}
+    if fields is None:
+        row["schema"] = result["schema_name"] if result else ""
+        row["data"] = json.dumps(result["data"], ensure_ascii=False) if result else ""
+        return row
     for name in fields:
         value = result["data"].get(name) if result else None
         row[name] = json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
@@ -57,15 +64,15 @@ def extract_one(path: Path, job: ExtractJob) -> dict:
     """One file's result or error as plain data: runs in this process or in a worker."""
     try:
         result = extract_file(path, job.options, job.settings)
-    except SocratextError as error:
-        return {"path": str(path), "error": {"code": error.code, "message": error.one_line(),
-                                              "exit_code": error.exit_code}}
+    except Exception as error:  # noqa: BLE001 — one file's failure, reported as a record, never the batch's
+        return extraction_failed(path, error)
     return {"path": str(path), "result": result.model_dump(mode="json")}
 
 
 def extraction_failed(path: Path, error: BaseException) -> dict:
-    return {"path": str(path), "error": {"code": "internal", "message": f"{type(error).__name__} in a worker",
-                                          "exit_code": 1}}
+    """A failure record naming the file (as it can be printed) and, for a bug of ours, its type only."""
+    known = error if isinstance(error, SocratextError) else InternalError.during(error, display_name(path))
+    return {"path": str(path), "error": {"code": known.code, "message": known.one_line(), "exit_code": known.exit_code}}
 
 
 def extract_command(
@@ -96,13 +103,14 @@ def extract_command(
     if not paths:
         report(MissingInputError("no input files", hint="give files, folders of documents or --files-from LIST"))
         raise typer.Exit(MissingInputError.exit_code)
-    schema_ref = doctype.path if doctype.path else doctype.name
+    schema_ref = AUTO if doctype is None else doctype.path or doctype.name
     job = ExtractJob(ExtractOptions(schema=schema_ref, engine=engine, ocr=OcrOptions(engine=ocr_engine, password=password)),
                      settings.model_copy(update={"ocr_threads": threads_per_worker(workers)}) if workers > 1 else settings)
     many = len(paths) > 1
     stream = sys.stdout if output is None or format == "json" else output.open("w", encoding="utf-8", newline="")
-    fields = list(doctype.fields)
-    writer = csv.DictWriter(stream, fieldnames=["file", "status", "error", *fields]) if format == "csv" else None
+    fields = list(doctype.fields) if doctype else None
+    columns = ["file", "status", "error", *(fields if fields is not None else ["schema", "data"])]
+    writer = csv.DictWriter(stream, fieldnames=columns) if format == "csv" else None
     if writer:
         writer.writeheader()
     progress = tqdm(total=len(paths), unit="file", disable=None if many else True, file=sys.stderr, leave=False)
@@ -117,7 +125,7 @@ def extract_command(
         if writer:
             writer.writerow(csv_row(path, result, error, fields))
         elif format == "jsonl":
-            line = result if result else {"file": path.name, "status": "failure", "error": {
+            line = result if result else {"file": display_name(path), "status": "failure", "error": {
                 "code": error["code"], "message": error["message"]}}
             stream.write(json.dumps(line, ensure_ascii=False) + "\n")
         elif result and output is not None:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 from typing import Annotated
 
 import typer
 
 from ..errors import EngineUnavailableError
+from ..service.uploads import new_upload_folder, remove_stale_upload_folders, remove_upload_folder, upload_parent
 from ..settings import load_settings
 from .batch import report
 
@@ -33,6 +36,15 @@ def _require(module: str) -> None:
         raise typer.Exit(error.exit_code) from None
 
 
+def _private_process() -> None:
+    """Every file the server writes (uploads, renders, results: personal data) readable by its user only."""
+    os.umask(0o077)
+
+
+def _announce(what: str, url: str) -> None:
+    print(f"socratext: {what} at {url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+
+
 @serve_app.command("api")
 def serve_api(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -45,7 +57,10 @@ def serve_api(
     from ..service.api import create_app
 
     _log_to_stderr()
-    uvicorn.run(create_app(load_settings()), host=host, port=port, access_log=False, log_level="warning")
+    _private_process()
+    app = create_app(load_settings())
+    _announce("REST API", f"http://{host}:{port} (OpenAPI at http://{host}:{port}/docs)")
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
 
 @serve_app.command("demo")
@@ -55,7 +70,20 @@ def serve_demo(
 ) -> None:
     """The Gradio demo: upload a document, see the JSON, the evidence on the page, and edit schemas."""
     _require("gradio")
-    from ..service.demo import build_demo
+    settings = load_settings()
+    _private_process()
+    parent = upload_parent(settings.upload_dir)
+    remove_stale_upload_folders(parent)
+    private = new_upload_folder(parent)
+    # Gradio keeps uploads, page renders and result copies in its cache: inside our private folder,
+    # and it reads this variable when it is imported
+    os.environ["GRADIO_TEMP_DIR"] = str(private / "gradio")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that the folder below is removed
+    try:
+        from ..service.demo import build_demo
 
-    _log_to_stderr()
-    build_demo(load_settings()).launch(server_name=host, server_port=port, show_error=False, quiet=True)
+        _log_to_stderr()
+        _announce("demo", f"http://{host}:{port}")
+        build_demo(settings, private).launch(server_name=host, server_port=port, show_error=False, quiet=True)
+    finally:
+        remove_upload_folder(private)

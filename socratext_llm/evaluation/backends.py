@@ -3,8 +3,10 @@ process pool, or on a Ray cluster. At most two items per worker are in flight, s
 flat however long the run; a worker that dies costs its own items (as failures), never the run."""
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -13,6 +15,7 @@ from typing import Any
 from ..errors import SocratextError
 
 BACKENDS = ("local", "ray")
+PR_SET_PDEATHSIG = 1
 Task = Callable[[Any, Any], dict]
 OnError = Callable[[Any, BaseException], dict]
 
@@ -26,6 +29,18 @@ def threads_per_worker(workers: int) -> int:
     return max(1, cpu_count() // max(1, workers))
 
 
+def die_with_parent() -> None:
+    """Worker initialiser: the kernel kills this worker when its parent dies, even by SIGKILL, so a
+    killed batch never leaves workers running (Linux; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call above
+        os._exit(1)
+
+
 def run_local(task: Task, items: Iterable, context: Any, workers: int, on_error: OnError) -> Iterator[dict]:
     if workers <= 1:
         for item in items:
@@ -36,7 +51,7 @@ def run_local(task: Task, items: Iterable, context: Any, workers: int, on_error:
     exhausted = False
     spawn = multiprocessing.get_context("spawn")  # no inherited threads or model sessions
     while pending or not exhausted:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=die_with_parent) as pool:
             broken = False
             while not broken and (pending or not exhausted):
                 while not exhausted and len(pending) < 2 * workers:

@@ -6,10 +6,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jsonschema import Draft202012Validator, FormatChecker
 
 from ..errors import DatasetError
-from ..extract.schemas import DocumentType
+from ..extract.schemas import DocumentType, data_validator
 
 EVIDENCE_KEY = "x-evidence"
 DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
@@ -35,7 +34,7 @@ def read_gold(path: Path) -> Gold:
 
 def gold_problems(gold: Gold, doctype: DocumentType) -> list[str]:
     """What makes a gold record unusable: schema violations and malformed evidence."""
-    validator = Draft202012Validator(doctype.schema, format_checker=FormatChecker())
+    validator = data_validator(doctype.schema)
     problems = [f"/{'/'.join(str(p) for p in error.absolute_path)}: {error.message[:200]}"
                 for error in validator.iter_errors(gold.data)]
     for pointer, evidence in gold.evidence.items():

@@ -8,16 +8,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from .normalize import AMOUNT, normalize_date, normalize_identifier, normalize_text, parse_amount
 from .result import Check
-from .schemas import DocumentType
+from .schemas import DocumentType, data_validator
 from .validators import VALIDATORS, mrz_errors
 
 
 def schema_checks(data: dict, doctype: DocumentType) -> list[Check]:
-    validator = Draft202012Validator(doctype.schema, format_checker=FormatChecker())
+    validator = data_validator(doctype.schema)
     checks = [Check(kind="schema", field="/" + "/".join(str(p) for p in error.absolute_path), ok=False,
                     message=error.message[:300]) for error in validator.iter_errors(data)]
     return checks or [Check(kind="schema", field=None, ok=True, message="valid against the schema")]

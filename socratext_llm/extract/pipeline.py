@@ -32,9 +32,16 @@ def default_engine_name(settings: Settings) -> str:
     return "hybrid" if settings.llm_base_url else "rules"
 
 
-def resolve_doctype(schema: str | Path | dict, settings: Settings) -> DocumentType:
+def resolve_doctype(schema: str | Path | dict, settings: Settings, allow_paths: bool = True) -> DocumentType | None:
+    """The document type a caller named: a name, a schema file (command line and Python only), an inline
+    schema; None for ``auto``, whose type the document's text chooses once it is read. Every entry
+    point (CLI, Python, API, demo) resolves through here."""
     registry = SchemaRegistry(settings)
-    return registry.inline(schema) if isinstance(schema, dict) else registry.get(schema)
+    if isinstance(schema, dict):
+        return registry.inline(schema)
+    if str(schema) == AUTO:
+        return None
+    return registry.get(schema, allow_paths=allow_paths)
 
 
 def extract_document(document: Document, doctype: DocumentType, engine_name: str, settings: Settings) -> ExtractionResult:
@@ -63,8 +70,7 @@ def read_and_extract(path: Path, options: ExtractOptions, settings: Settings,
     document = ocr_document(Path(path), options.ocr, settings, on_page=on_page)
     ocr_ms = (time.perf_counter() - start) * 1000
     if doctype is None:
-        registry = SchemaRegistry(settings)
-        doctype = guess_doctype(document, registry) if options.schema == AUTO else resolve_doctype(options.schema, settings)
+        doctype = resolve_doctype(options.schema, settings) or guess_doctype(document, SchemaRegistry(settings))
     result = extract_document(document, doctype, options.engine or default_engine_name(settings), settings)
     result.timings_ms["ocr"] = round(ocr_ms, 2)
     return document, result
@@ -80,5 +86,6 @@ def extract(path: str | Path, schema: str | Path | dict, engine: str | None = No
     """Python API: the same result as `socratext extract FILE --schema SCHEMA`."""
     settings = settings or load_settings()
     doctype = resolve_doctype(schema, settings)
-    options = ExtractOptions(schema=doctype.name, engine=engine, ocr=OcrOptions(engine=ocr_engine, password=password))
+    options = ExtractOptions(schema=doctype.name if doctype else AUTO, engine=engine,
+                             ocr=OcrOptions(engine=ocr_engine, password=password))
     return extract_file(Path(path), options, settings, doctype)

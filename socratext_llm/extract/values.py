@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .normalize import AMOUNT, NORMALISERS, NUMERIC_DATE, WORD_DATE, normalize_date, parse_amount, strip_accents
+from . import user_patterns
 from .textmatch import fold
 from .validators import VALIDATORS
 
@@ -59,7 +60,7 @@ def parse_value(text: str, field: dict) -> ParsedValue | None:
     types = field_types(field)
     normalizer = hints.get("normalizer")
     if "pattern" in hints:
-        for match in re.finditer(hints["pattern"], text):
+        for match in user_patterns.finditer(hints["pattern"], text):
             raw = match.group(0)
             value = NORMALISERS[normalizer](raw) if normalizer in NORMALISERS else raw
             if value is None:

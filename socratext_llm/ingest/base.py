@@ -1,12 +1,25 @@
 """What every input backend hands to the pipeline."""
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
+
+
+def display_name(path: Path) -> str:
+    """A file's name as it can be printed and written to JSON/CSV: bytes that are not UTF-8 (a
+    Latin-1 name on a Linux disk) become U+FFFD instead of breaking the output."""
+    return os.fsencode(Path(path).name).decode("utf-8", "replace")
+
+
+def third_party_message(error: BaseException, path: Path) -> str:
+    """A library's error text without the file's path (a server's upload folder is nobody's business)."""
+    text = str(error).replace(str(path), "the file").replace(os.fspath(Path(path).name), "the file")
+    return " ".join(text.split())[:160]
 
 
 @dataclass
@@ -37,8 +50,8 @@ class PageInput:
     width_pt: float
     height_pt: float
     dpi: float
+    render: Callable[[], Image.Image]
     text_layer: list[TextLayerBlock] | None = None
-    render: Callable[[], Image.Image] | None = None
     notes: list[str] = field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import CorruptInputError, InputTooLargeError
 from ..settings import Settings
-from .base import PageInput, SourceFile
+from .base import PageInput, SourceFile, display_name, third_party_message
 
 DEFAULT_DPI = 300.0
 PLAUSIBLE_DPI = (100.0, 1200.0)
@@ -45,17 +45,17 @@ class ImageSource(SourceFile):
                 self.frames = getattr(image, "n_frames", 1)
                 width, height = image.size
         except Image.DecompressionBombError as error:
-            raise InputTooLargeError(f"{path.name}: image too large to open safely (decompression bomb)") from error
+            raise InputTooLargeError(f"{display_name(path)}: image too large to open safely (decompression bomb)") from error
         except (UnidentifiedImageError, OSError, SyntaxError) as error:
-            raise CorruptInputError(f"{path.name}: the image cannot be decoded ({error})") from error
+            raise CorruptInputError(f"{display_name(path)}: the image cannot be decoded ({third_party_message(error, path)})") from error
         self._check_pixels(width, height, 0)
         if self.frames > settings.max_pages:
-            raise InputTooLargeError(f"{path.name}: {self.frames} frames, over the limit of {settings.max_pages}")
+            raise InputTooLargeError(f"{display_name(path)}: {self.frames} frames, over the limit of {settings.max_pages}")
 
     def _check_pixels(self, width: int, height: int, index: int) -> None:
         if width * height > self.settings.max_image_pixels:
             raise InputTooLargeError(
-                f"{self.path.name}: page {index + 1} is {width}x{height} pixels, over the limit of "
+                f"{display_name(self.path)}: page {index + 1} is {width}x{height} pixels, over the limit of "
                 f"{self.settings.max_image_pixels:,} (possible decompression bomb)")
 
     @property
@@ -81,8 +81,8 @@ class ImageSource(SourceFile):
                     upright = ImageOps.exif_transpose(image)
                     return upright.convert("RGB")
             except Image.DecompressionBombError as error:
-                raise InputTooLargeError(f"{self.path.name}: image too large to open safely") from error
+                raise InputTooLargeError(f"{display_name(self.path)}: image too large to open safely") from error
             except (OSError, SyntaxError, EOFError) as error:
                 raise CorruptInputError(
-                    f"{self.path.name}: page {index + 1} cannot be decoded (truncated or damaged: {error})") from error
+                    f"{display_name(self.path)}: page {index + 1} cannot be decoded (truncated or damaged: {third_party_message(error, self.path)})") from error
         return render

@@ -1,6 +1,8 @@
 """PDF backend (PyMuPDF): the embedded text layer when it is real text, a 300 dpi render otherwise."""
 from __future__ import annotations
 
+import math
+import os
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,9 +10,9 @@ from pathlib import Path
 import pymupdf
 from PIL import Image
 
-from ..errors import CorruptInputError, EmptyInputError, EncryptedInputError, InputTooLargeError
+from ..errors import CorruptInputError, EmptyInputError, EncryptedInputError, InputTooLargeError, SocratextError
 from ..settings import Settings
-from .base import PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord
+from .base import PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord, display_name, third_party_message
 
 pymupdf.TOOLS.mupdf_display_errors(False)  # errors reach the user as our one-line messages instead
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -129,61 +131,102 @@ def _merge_touching(words: list[TextSpanWord]) -> list[TextSpanWord]:
     return merged
 
 
+PYMUPDF_ERRORS = (pymupdf.mupdf.FzErrorBase, RuntimeError, ValueError, TypeError, IndexError, KeyError)
+
+
+def translated(error: BaseException, path: Path, where: str) -> SocratextError:
+    """A PyMuPDF error as ours: too large when MuPDF hit one of its limits, else a damaged file."""
+    if isinstance(error, (pymupdf.mupdf.FzErrorLimit, MemoryError)):
+        return InputTooLargeError(f"{display_name(path)}: {where} is too large to process ({third_party_message(error, path)})")
+    return CorruptInputError(f"{display_name(path)}: {where} cannot be read ({third_party_message(error, path)})")
+
+
+def render_dpi(width_pt: float, height_pt: float, settings: Settings) -> int:
+    """The configured resolution, lowered so that a huge page renders within the pixel limit."""
+    pixels_at_72 = max(1.0, width_pt * height_pt)
+    bounded = math.floor(72.0 * math.sqrt(settings.max_render_pixels / pixels_at_72))
+    return max(1, min(settings.render_dpi, bounded))
+
+
 class PdfSource(SourceFile):
     media_type = "application/pdf"
 
     def __init__(self, path: Path, settings: Settings, password: str | None = None):
         self.path = path
         self.settings = settings
+        self._descriptor: int | None = None
         try:
-            self.doc = pymupdf.open(path, filetype="pdf")
-        except (pymupdf.FileDataError, RuntimeError, ValueError) as error:
-            raise CorruptInputError(f"{path.name}: not a readable PDF ({error})") from error
-        if self.doc.needs_pass:
-            if not password:
-                self.doc.close()
-                raise EncryptedInputError(f"{path.name}: the PDF is encrypted")
-            if not self.doc.authenticate(password):
-                self.doc.close()
-                raise EncryptedInputError(f"{path.name}: wrong password for the encrypted PDF",
-                                          hint="check the value given with --password")
-        if self.doc.page_count == 0:
-            self.doc.close()
-            raise EmptyInputError(f"{path.name}: the PDF has no page")
-        if self.doc.page_count > settings.max_pages:
+            self.doc = pymupdf.open(self._openable(path), filetype="pdf")
+        except (*PYMUPDF_ERRORS, MemoryError) as error:
+            self.close()
+            raise CorruptInputError(f"{display_name(path)}: not a readable PDF ({third_party_message(error, path)})") from error
+        try:
+            self._check(password)
+        except BaseException:
+            self.close()
+            raise
+
+    def _openable(self, path: Path) -> str:
+        """MuPDF opens paths as UTF-8: a name that is not (a Latin-1 file name on a Linux disk) is
+        opened through its descriptor instead."""
+        try:
+            str(path).encode("utf-8")
+            return str(path)
+        except UnicodeEncodeError:
+            self._descriptor = os.open(path, os.O_RDONLY)
+            return f"/proc/self/fd/{self._descriptor}"
+
+    def _check(self, password: str | None) -> None:
+        name = display_name(self.path)
+        try:
+            if self.doc.needs_pass:
+                if not password:
+                    raise EncryptedInputError(f"{name}: the PDF is encrypted")
+                if not self.doc.authenticate(password):
+                    raise EncryptedInputError(f"{name}: wrong password for the encrypted PDF",
+                                              hint="check the value given with --password")
             count = self.doc.page_count
-            self.doc.close()
-            raise InputTooLargeError(f"{path.name}: {count} pages, over the limit of {settings.max_pages}")
+        except PYMUPDF_ERRORS as error:
+            raise translated(error, self.path, "the page tree") from error
+        if count == 0:
+            raise EmptyInputError(f"{name}: the PDF has no page")
+        if count > self.settings.max_pages:
+            raise InputTooLargeError(f"{name}: {count} pages, over the limit of {self.settings.max_pages}")
+        self._page_count = count
 
     @property
     def page_count(self) -> int:
-        return self.doc.page_count
+        return self._page_count
 
     def iter_pages(self) -> Iterator[PageInput]:
-        dpi = self.settings.render_dpi
-        for index in range(self.doc.page_count):
+        for index in range(self._page_count):
             try:
                 page = self.doc.load_page(index)
                 rect = page.rect
                 if max(rect.width, rect.height) > self.settings.max_page_side_pt:
                     raise InputTooLargeError(
-                        f"{self.path.name}: page {index + 1} is {rect.width:.0f}x{rect.height:.0f} pt, "
+                        f"{display_name(self.path)}: page {index + 1} is {rect.width:.0f}x{rect.height:.0f} pt, "
                         f"over the limit of {self.settings.max_page_side_pt:.0f} pt")
                 raw = raw_text_layer(page)
                 layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) else None
-            except (pymupdf.FileDataError, RuntimeError) as error:
-                raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be read ({error})") from error
+            except (*PYMUPDF_ERRORS, MemoryError) as error:
+                raise translated(error, self.path, f"page {index + 1}") from error
+            dpi = render_dpi(rect.width, rect.height, self.settings)
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
-                            text_layer=layer, render=None if layer else self._renderer(index, dpi))
+                            text_layer=layer, render=self._renderer(index, dpi))
 
     def _renderer(self, index: int, dpi: int):
         def render() -> Image.Image:
             try:
                 pix = self.doc.load_page(index).get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
-            except (pymupdf.FileDataError, RuntimeError) as error:
-                raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be rendered ({error})") from error
-            return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+                return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+            except (*PYMUPDF_ERRORS, MemoryError) as error:
+                raise translated(error, self.path, f"page {index + 1}") from error
         return render
 
     def close(self) -> None:
-        self.doc.close()
+        if getattr(self, "doc", None) is not None:
+            self.doc.close()
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None

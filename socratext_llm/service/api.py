@@ -3,10 +3,8 @@ bearer-token auth, JSON errors with stable codes, and logs that carry no documen
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
-import time
+import os
 import uuid
 import warnings
 from collections import OrderedDict
@@ -15,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -23,16 +21,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..document import Document
-from ..errors import (AuthenticationError, InputTooLargeError, JobNotFoundError, SchemaError, ServiceBusyError,
-                      SocratextError)
-from ..extract.pipeline import AUTO, ExtractOptions, read_and_extract
+from ..errors import InputTooLargeError, JobNotFoundError, SchemaError, ServiceBusyError, SocratextError
+from ..extract.pipeline import AUTO, ExtractOptions, read_and_extract, resolve_doctype
 from ..extract.result import ExtractionResult
-from ..extract.schemas import SchemaRegistry
+from ..extract.schemas import SchemaRegistry, parse_schema_text
 from ..ocr import get_ocr_engine, ocr_engines
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings
 from .admission import Admission
-from .uploads import copy_limited, neutral_name, new_upload_folder, remove_upload_folder, upload_folder
+from .guard import RequestGuard
+from .uploads import (copy_limited, neutral_name, new_upload_folder, remove_stale_upload_folders, remove_upload_folder,
+                      remove_upload_folders, upload_folder, upload_parent)
 
 log = logging.getLogger("socratext.api")
 # the form field is named `schema`, as users expect; FastAPI builds a pydantic model from it
@@ -96,6 +95,7 @@ ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 404, 413, 415, 4
 
 
 def error_response(error: SocratextError) -> JSONResponse:
+    """Errors are answered with the client's words only: the upload folder never appears."""
     headers = {}
     if getattr(error, "retry_after", None):
         headers["Retry-After"] = str(error.retry_after)
@@ -113,9 +113,20 @@ class Service:
         self.jobs: OrderedDict[str, JobStatus] = OrderedDict()
         self.tasks: set[asyncio.Task] = set()  # running batch jobs, referenced so they are not collected
         self.max_upload_bytes = int(settings.api_max_upload_mb * 2**20)
+        self.upload_parent = upload_parent(settings.upload_dir)
+
+    def body_limit(self, path: str) -> int:
+        """Bytes a request body may have: one upload (several for a batch job) and its form fields."""
+        files = self.settings.api_max_job_files if path == "/v1/jobs" else 1
+        return files * self.max_upload_bytes + 2**20
 
     def registry(self) -> SchemaRegistry:
         return SchemaRegistry(self.settings)
+
+    def clean_uploads(self) -> None:
+        """This process's upload folders (a job cut short by SIGTERM), and those of dead processes."""
+        remove_upload_folders(self.upload_parent, os.getpid())
+        remove_stale_upload_folders(self.upload_parent)
 
     def forget_old_jobs(self) -> None:
         finished = [job_id for job_id, job in self.jobs.items() if job.status == "done"]
@@ -124,19 +135,12 @@ class Service:
 
 
 def _options(schema: str | None, schema_json: str | None, engine: str | None, ocr_engine: str | None,
-             password: str | None, registry: SchemaRegistry):
-    """The extraction options and, for an inline schema, its document type."""
-    if schema_json:
-        try:
-            inline = json.loads(schema_json)
-        except json.JSONDecodeError as error:
-            raise SchemaError(f"schema_json is not valid JSON (line {error.lineno}: {error.msg})") from None
-        if not isinstance(inline, dict):
-            raise SchemaError("schema_json must be a JSON object (a JSON Schema)")
-        doctype = registry.inline(inline)
-        return ExtractOptions(schema=doctype.name, engine=engine, ocr=OcrOptions(engine=ocr_engine, password=password)), doctype
-    name = schema or AUTO
-    doctype = None if name == AUTO else registry.get(name)
+             password: str | None, settings: Settings):
+    """The extraction options and the document type (None for `auto`): over HTTP a registered name or an
+    inline schema, never a path on the server."""
+    requested: str | dict = parse_schema_text(schema_json, "schema_json") if schema_json else schema or AUTO
+    doctype = resolve_doctype(requested, settings, allow_paths=False)
+    name = doctype.name if doctype else AUTO
     return ExtractOptions(schema=name, engine=engine, ocr=OcrOptions(engine=ocr_engine, password=password)), doctype
 
 
@@ -145,10 +149,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        service.admission.shutdown()
+        remove_stale_upload_folders(service.upload_parent)  # left by a killed predecessor
+        try:
+            yield
+        finally:
+            service.admission.shutdown()
+            service.clean_uploads()
 
-    app = FastAPI(title="Socratext LLM", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="Socratext LLM", version=__version__, lifespan=lifespan, responses=ERRORS,
                   description="French administrative documents into JSON that follows a JSON Schema, "
                               "with evidence and checks for every value.")
     app.state.service = service
@@ -172,39 +180,7 @@ def create_app(settings: Settings) -> FastAPI:
         body = ErrorBody(error=ErrorDetail(code=code, message=str(error.detail)))
         return JSONResponse(body.model_dump(), status_code=error.status_code)
 
-    @app.exception_handler(Exception)
-    async def on_bug(request: Request, error: Exception):
-        log.error("internal error %s on %s", type(error).__name__, request.url.path)  # no message: it may hold content
-        body = ErrorBody(error=ErrorDetail(code="internal", message="internal error", hint="please report it"))
-        return JSONResponse(body.model_dump(), status_code=500)
-
-    @app.middleware("http")
-    async def limit_and_log(request: Request, call_next):
-        """Refuse oversize bodies before reading them; log method, route, status, time and size only."""
-        start = time.perf_counter()
-        length = request.headers.get("content-length")
-        files = settings.api_max_job_files if request.url.path == "/v1/jobs" else 1
-        if length and length.isdigit() and int(length) > files * service.max_upload_bytes + 2**20:
-            response = error_response(InputTooLargeError(
-                f"upload over the limit of {settings.api_max_upload_mb:g} MB",
-                hint="send a smaller file, or raise SOCRATEXT_API_MAX_UPLOAD_MB"))
-        else:
-            response = await call_next(request)
-        route = request.scope.get("route")
-        log.info("%s %s %d %.0f ms %s bytes%s", request.method, getattr(route, "path", "-"), response.status_code,
-                 (time.perf_counter() - start) * 1000, length or "-",
-                 f" {request.state.error_code}" if hasattr(request.state, "error_code") else "")
-        return response
-
-    def authorised(request: Request) -> None:
-        if not settings.api_token:
-            return
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), settings.api_token):
-            raise AuthenticationError("missing or wrong bearer token")
-
-    Auth = Depends(authorised)
+    app.add_middleware(RequestGuard, settings=settings, body_limit=service.body_limit)
 
     @app.get("/health", response_model=Health, tags=["service"])
     async def health() -> Health:
@@ -215,7 +191,7 @@ def create_app(settings: Settings) -> FastAPI:
         return Health(status="ok" if ok else "degraded", version=__version__, ocr_engines=engines, llm=llm,
                       busy=service.admission.admitted, capacity=settings.api_concurrency + settings.api_queue)
 
-    @app.get("/v1/schemas", response_model=list[SchemaSummary], dependencies=[Auth], responses=ERRORS, tags=["schemas"])
+    @app.get("/v1/schemas", response_model=list[SchemaSummary], responses=ERRORS, tags=["schemas"])
     async def list_schemas() -> list[SchemaSummary]:
         registry = service.registry()
         summaries = []
@@ -228,12 +204,12 @@ def create_app(settings: Settings) -> FastAPI:
                                            fields=list(doctype.fields)))
         return summaries
 
-    @app.get("/v1/schemas/{name}", dependencies=[Auth], responses=ERRORS, tags=["schemas"])
+    @app.get("/v1/schemas/{name}", responses=ERRORS, tags=["schemas"])
     async def get_schema(name: str) -> dict[str, Any]:
         """The document type's JSON Schema (draft 2020-12) with its x-socratext hints."""
-        return service.registry().get(name).schema
+        return service.registry().get(name, allow_paths=False).schema
 
-    @app.post("/v1/extract", response_model=ExtractionResult, dependencies=[Auth], responses=ERRORS, tags=["extraction"])
+    @app.post("/v1/extract", response_model=ExtractionResult, responses=ERRORS, tags=["extraction"])
     async def extract(
         file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF or WebP.")],
         schema: Annotated[str | None, Form(description="Document type name, or 'auto' (default).")] = None,
@@ -243,8 +219,8 @@ def create_app(settings: Settings) -> FastAPI:
         password: Annotated[str | None, Form(description="Password of an encrypted PDF.")] = None,
     ) -> ExtractionResult:
         """One document in, the JSON of its document type out, with evidence and checks per value."""
-        options, doctype = _options(schema, schema_json, engine, ocr_engine, password, service.registry())
-        with upload_folder(settings.upload_dir) as folder:
+        options, doctype = _options(schema, schema_json, engine, ocr_engine, password, service.settings)
+        with upload_folder(service.upload_parent) as folder:
             path = folder / neutral_name(0, file.filename)
             copy_limited(file.file, path, service.max_upload_bytes)
             _, result = await service.admission.run(lambda: read_and_extract(path, options, service.settings, doctype))
@@ -252,7 +228,7 @@ def create_app(settings: Settings) -> FastAPI:
             result.source.filename = file.filename or result.source.filename
         return result
 
-    @app.post("/v1/ocr", response_model=Document, dependencies=[Auth], responses=ERRORS, tags=["ocr"])
+    @app.post("/v1/ocr", response_model=Document, responses=ERRORS, tags=["ocr"])
     async def ocr(
         file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF or WebP.")],
         ocr_engine: Annotated[str | None, Form()] = None,
@@ -261,14 +237,14 @@ def create_app(settings: Settings) -> FastAPI:
     ) -> Document:
         """The document model: pages, blocks, lines and words with boxes, in reading order."""
         options = OcrOptions(engine=ocr_engine, password=password, force_ocr=force_ocr)
-        with upload_folder(settings.upload_dir) as folder:
+        with upload_folder(service.upload_parent) as folder:
             path = folder / neutral_name(0, file.filename)
             copy_limited(file.file, path, service.max_upload_bytes)
             document = await service.admission.run(lambda: ocr_document(path, options, service.settings))
         document.source.filename = file.filename or document.source.filename
         return document
 
-    @app.post("/v1/jobs", response_model=JobStatus, status_code=202, dependencies=[Auth], responses=ERRORS,
+    @app.post("/v1/jobs", response_model=JobStatus, status_code=202, responses=ERRORS,
               tags=["extraction"])
     async def create_job(
         files: Annotated[list[UploadFile], File(description="The documents of the batch.")],
@@ -281,7 +257,7 @@ def create_app(settings: Settings) -> FastAPI:
         if len(files) > settings.api_max_job_files:
             raise InputTooLargeError(f"{len(files)} files in one job, over the limit of {settings.api_max_job_files}",
                                      hint="split the batch, or raise SOCRATEXT_API_MAX_JOB_FILES")
-        options, doctype = _options(schema, schema_json, engine, ocr_engine, None, service.registry())
+        options, doctype = _options(schema, schema_json, engine, ocr_engine, None, service.settings)
         running = sum(job.status != "done" for job in service.jobs.values())
         if running >= max(1, settings.api_queue):
             error = ServiceBusyError("too many batch jobs are running")
@@ -290,7 +266,7 @@ def create_app(settings: Settings) -> FastAPI:
         job = JobStatus(id=uuid.uuid4().hex, status="queued", total=len(files), done=0,
                         items=[JobItem(index=i, filename=f.filename or f"document-{i}", status="queued")
                                for i, f in enumerate(files)])
-        folder = new_upload_folder(settings.upload_dir)
+        folder = new_upload_folder(service.upload_parent)
         try:
             paths = [folder / neutral_name(index, upload.filename) for index, upload in enumerate(files)]
             for upload, path in zip(files, paths):
@@ -303,7 +279,7 @@ def create_app(settings: Settings) -> FastAPI:
         task.add_done_callback(service.tasks.discard)
         return job
 
-    @app.get("/v1/jobs/{job_id}", response_model=JobStatus, dependencies=[Auth], responses=ERRORS, tags=["extraction"])
+    @app.get("/v1/jobs/{job_id}", response_model=JobStatus, responses=ERRORS, tags=["extraction"])
     async def get_job(job_id: str) -> JobStatus:
         if job_id not in service.jobs:
             raise JobNotFoundError(f"no job {job_id}")

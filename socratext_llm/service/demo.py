@@ -2,8 +2,10 @@
 type or `auto`, and see the page with its OCR boxes and each value's evidence, the JSON, and per
 field its engine, confidence and checks. A schema editor makes a new document type without code.
 
-Uploads are deleted once read; the log says which engine ran and how long it took, nothing of the
-document."""
+Everything the demo writes (uploads, page renders, result files: personal data) lives in one private
+folder that `socratext serve demo` creates (mode 700, files 600) and removes at shutdown; uploads are
+deleted once read, results and Gradio's copies after DOWNLOAD_KEEP_S. The log says which engine ran
+and how long it took, nothing of the document, not even its name."""
 from __future__ import annotations
 
 import json
@@ -23,7 +25,6 @@ from ..extract.schemas import SchemaRegistry, save_user_schema, validate_schema
 from ..document import Document
 from ..evaluation.gold import DOCUMENT_SUFFIXES
 from ..settings import Settings
-from .uploads import new_upload_folder
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from an offline machine
 import gradio as gr  # noqa: E402
@@ -32,7 +33,7 @@ log = logging.getLogger("socratext.demo")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 OCR_LABEL = "texte lu (OCR)"
 DISPLAY_WIDTH = 1000
-DOWNLOAD_KEEP_S = 600
+DOWNLOAD_KEEP_S = 300
 CHECK_WORDS = {"schema": "non conforme au schéma", "domain": "invalide", "consistency": "incohérent",
                "grounding": "introuvable dans le document", "engine": "signalé par le moteur"}
 
@@ -123,9 +124,11 @@ def fresh_download(folder: Path, keep_s: float = DOWNLOAD_KEEP_S) -> Path:
     return Path(tempfile.mkdtemp(dir=folder)) / "extraction.json"
 
 
-def build_demo(settings: Settings) -> gr.Blocks:
+def build_demo(settings: Settings, private: Path) -> gr.Blocks:
+    """The demo's interface; ``private`` is the folder it may write to (its results go there)."""
     examples = bundled_examples()
-    downloads = new_upload_folder(settings.upload_dir)
+    downloads = private / "results"
+    downloads.mkdir(mode=0o700, exist_ok=True)
     engines = extraction_engines.names()
 
     def run(upload, example, schema, engine):
@@ -179,16 +182,16 @@ def build_demo(settings: Settings) -> gr.Blocks:
         except SocratextError as error:
             return f"⚠ {error.one_line()}"
 
-    def save(schema_text, name):
+    def save(schema_text, name, replace):
         try:
-            doctype = save_user_schema((name or "").strip(), parse(schema_text), settings)
+            doctype = save_user_schema((name or "").strip(), parse(schema_text), settings, replace=bool(replace))
         except SocratextError as error:
             return f"⚠ {error.one_line()}", gr.update()
         log.info("schema saved (%d fields)", len(doctype.fields))
         return (f"✔ Enregistré : `{doctype.name}` ({len(doctype.fields)} champs), utilisable tout de suite.",
                 gr.update(choices=schema_choices(settings), value=doctype.name))
 
-    with gr.Blocks(title="Socratext LLM", delete_cache=(600, DOWNLOAD_KEEP_S)) as demo:
+    with gr.Blocks(title="Socratext LLM", delete_cache=(60, DOWNLOAD_KEEP_S)) as demo:
         gr.Markdown("# Socratext LLM\nDes documents administratifs vers du JSON conforme à un schéma, avec la preuve "
                     "de chaque valeur. Fonctionne sans LLM (moteur `rules`).")
         with gr.Tab("Extraction"):
@@ -233,10 +236,11 @@ def build_demo(settings: Settings) -> gr.Blocks:
             with gr.Row():
                 name = gr.Textbox(label="Nom du type (minuscules, chiffres, _)", elem_id="new-name")
                 validate = gr.Button("Valider", elem_id="validate")
+                replace = gr.Checkbox(label="remplacer un type enregistré du même nom", value=False, elem_id="replace")
                 save_button = gr.Button("Enregistrer", variant="primary", elem_id="save")
             status = gr.Markdown(elem_id="editor-status")
             base.change(load_schema, base, code)
             generate.click(from_fields, [fields_text, title], [code, status])
             validate.click(check, code, status)
-            save_button.click(save, [code, name], [status, schema])
+            save_button.click(save, [code, name, replace], [status, schema])
     return demo

@@ -6,7 +6,6 @@ import json
 import os
 import time
 
-from jsonschema import Draft202012Validator
 
 from ...document import Document
 from ...errors import LlmOutputError, LlmUnavailableError
@@ -15,7 +14,7 @@ from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..evidence import locate_all
 from ..llm_wire import wire_schema
 from ..prompting import PromptBuilder, chunk_document, merge_partial_results
-from ..schemas import DocumentType
+from ..schemas import DocumentType, data_validator
 from ..textmatch import placed_lines
 
 BACKOFF_S = 1.0
@@ -41,7 +40,7 @@ def parse_answer(content: str | None, doctype: DocumentType) -> tuple[dict | Non
         data = json.loads(content)
     except json.JSONDecodeError as error:
         return None, f"invalid JSON ({error.msg} at character {error.pos})"
-    errors = sorted(Draft202012Validator(wire_schema(doctype.schema)).iter_errors(data), key=lambda e: e.path)
+    errors = sorted(data_validator(wire_schema(doctype.schema)).iter_errors(data), key=lambda e: e.path)
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(racine)"

@@ -13,6 +13,7 @@ from typing import Any
 
 from ...document import Document
 from ..normalize import normalize_amount, normalize_date
+from .. import user_patterns
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
@@ -134,10 +135,14 @@ def _anywhere(reader: Reader, field: dict) -> tuple[Any, PlacedLine, int, int] |
     return None
 
 
+def _matches_any(patterns: list[str], text: str) -> bool:
+    return any(user_patterns.search(pattern, text, ignore_case=True) for pattern in patterns)
+
+
 def _strip(text: str, patterns: list[str]) -> str:
     """Patterns of a schema's hints match regardless of case, as its labels do."""
     for pattern in patterns:
-        text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
+        text = user_patterns.sub(pattern, " ", text, ignore_case=True)
     return " ".join(text.split()).strip(" ,:;-")
 
 
@@ -185,9 +190,9 @@ def _ends_with_any(text: str, keywords: list[str]) -> bool:
 
 def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
     rows = [row for row in reader.rows if row[0].page == 0][:HEADER_LINES]
-    skips = [re.compile(p, re.IGNORECASE) for p in hints.get("skip_patterns", [])]
+    skips = hints.get("skip_patterns", [])
     rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)' name no one
-            if not LABELLED_CODE.fullmatch(_row_text(row)) and not any(p.search(_row_text(row)) for p in skips)]
+            if not LABELLED_CODE.fullmatch(_row_text(row)) and not _matches_any(skips, _row_text(row))]
     keywords = hints.get("keywords", [])
     keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
     wordy = [i for i, row in enumerate(rows)
@@ -220,14 +225,14 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
     rows = reader.rows
     start = next(i for i, row in enumerate(rows) if anchor in row) + 1
     taken: list[list[PlacedLine]] = []
-    skips = [re.compile(p, re.IGNORECASE) for p in hints.get("skip_patterns", [])]
-    first = re.compile(hints.get("start_pattern", ""), re.IGNORECASE)
+    skips = hints.get("skip_patterns", [])
+    first = hints.get("start_pattern", "")
     for row in rows[start:]:
         if row[0].page != anchor.page or len(taken) >= hints.get("max_lines", 3):
             break
         text = _row_text(row)
-        if any(p.search(text) for p in skips) or normalize_date(text) or (
-                not taken and (not first.search(text) or LABELLED_CODE.fullmatch(text))):
+        if _matches_any(skips, text) or normalize_date(text) or (
+                not taken and (not user_patterns.search(first, text, ignore_case=True) or LABELLED_CODE.fullmatch(text))):
             if taken:
                 break
             continue  # rows before the block's first row (registration numbers, 'Site: 1046', a shop's second name…)
