@@ -45,13 +45,13 @@ def metadata_of(document: Document) -> RecommendationMetadata:
 
 def decision_trees_of(document: Document, statements: list[Statement], pdf_path: Path | None = None,
                       settings: Settings | None = None) -> list[DecisionTree]:
-    """Drawn flowcharts (vector, and pictures when settings name the OCR to read them) when the PDF's
-    path is known, then the trees assembled from the text."""
+    """Drawn flowcharts (vector, and pictures when settings are given and allow it: they name the OCR)
+    when the PDF's path is known, then the trees assembled from the text."""
     from .flowcharts import drawn_trees
     from .raster_flowcharts import raster_trees
     from .textual_trees import textual_trees
     trees = drawn_trees(pdf_path) if pdf_path is not None else []
-    if pdf_path is not None and settings is not None:
+    if pdf_path is not None and settings is not None and settings.has_raster_flowcharts:
         trees += raster_trees(pdf_path, settings, first_id=len(trees) + 1)
     return trees + textual_trees(statements, start=len(trees))
 
