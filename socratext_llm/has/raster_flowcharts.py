@@ -13,14 +13,13 @@ import numpy as np
 import pymupdf
 
 from ..ocr import get_ocr_engine
-from ..pipeline import recognise_with_upscale
 from ..settings import Settings
 from .flowcharts import _is_label, _kind
 from .model import DecisionTree, TreeEdge, TreeNode
 
 MIN_PICTURE_SHARE = 0.12     # of the page area
-RENDER_DPI = 144
-MIN_BOX = (40, 18)           # pixels at RENDER_DPI: smaller shapes are glyphs
+RENDER_DPI = 120             # text of a chart (9 pt and more) is 15 px high or more: one OCR pass reads it
+MIN_BOX = (33, 15)           # pixels at RENDER_DPI (20 x 9 pt): smaller shapes are glyphs
 MIN_RECTANGULARITY = 0.85
 TOUCH_PX = 8
 MIN_BOXES = 3
@@ -104,8 +103,7 @@ def picture_tree(image: np.ndarray, settings: Settings, tree_id: str, page_numbe
     rects = _boxes(image)
     if len(rects) < MIN_BOXES:
         return None
-    engine = get_ocr_engine(settings.ocr_engine, settings)
-    lines = recognise_with_upscale(engine, image, settings.min_text_height_px)
+    lines = get_ocr_engine(settings.ocr_engine, settings).recognise_page(image)
     nodes = [RasterNode(r, True) for r in rects]
     loose = []
     for line in lines:
