@@ -105,6 +105,17 @@ def test_text_trees_point_to_their_statements():
     assert all(e.label == "oui" for e in text_tree.edges if e.source in {n.id for n in questions})
 
 
+def test_a_section_with_one_condition_joins_its_parent():
+    statements = [statement("A est recommandé.", "si fièvre", section=("Doc", "Traitement", "Urgence")),
+                  statement("B est recommandé.", "en cas de choc", section=("Doc", "Traitement")),
+                  statement("C est recommandé.", "si fièvre", section=("Doc", "Traitement", "Suivi")),
+                  statement("D est recommandé.", "chez l'enfant", section=("Doc", "Prévention"))]
+    (tree,) = textual_trees(statements)
+    assert tree.title == "Doc › Traitement" and tree.pages == [2]
+    assert [n.text for n in tree.nodes if n.kind == "question"] == ["si fièvre", "en cas de choc"]
+    assert len([n for n in tree.nodes if n.kind == "end"]) == 3
+
+
 def test_csv_markdown_and_mermaid():
     rec = recommendation()
     rows = list(csv.DictReader(io.StringIO(to_csv(rec))))
