@@ -283,3 +283,11 @@ def test_any_nesting_is_accepted_or_refused_cleanly(schema):
         validate_schema(root, "generated")
     except SchemaError as error:
         assert "nested more than" in error.message
+
+
+def test_an_internal_failure_in_a_worker_names_its_file():
+    from socratext_llm.cli.extract_cmds import extraction_failed
+
+    record = extraction_failed(Path("in/Dupont-\udce9.pdf"), KeyError("a value from the document"))
+    assert record["error"]["code"] == "internal" and "Dupont-\ufffd.pdf" in record["error"]["message"]
+    assert "a value from the document" not in record["error"]["message"]
