@@ -24,9 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socratext_llm.errors import SchemaError
+from socratext_llm.extract import user_patterns
 from socratext_llm.extract.pipeline import AUTO, resolve_doctype
 from socratext_llm.extract.schemas import save_user_schema, validate_schema
-from socratext_llm.extract import user_patterns
 from socratext_llm.ingest import sniff_media_type
 from socratext_llm.ocr_cache import cached_ocr, prune_cache
 from socratext_llm.pipeline import OcrOptions
@@ -220,7 +220,7 @@ def test_killing_a_batch_kills_its_workers(tmp_path, example_scan):
     time.sleep(2)  # the workers are busy with OCR
     batch.send_signal(signal.SIGKILL)
     batch.wait()
-    gone, alive = psutil.wait_procs(workers, timeout=15)
+    _, alive = psutil.wait_procs(workers, timeout=15)
     assert not alive, [p.pid for p in alive]
 
 
