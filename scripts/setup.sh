@@ -23,6 +23,7 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v WARNING || true
 extras="[all]"
 [ "${1:-}" = "test" ] && extras="[test]"
-.venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -v -e WARNING -e '^ *$' -e '!!' -e 'wheel_obj' || true
+# the build back-end's notices (an editable install, a licence classifier) are for packagers, not users
+PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -v -e '^WARNING' -e '^ *$' || true
 .venv/bin/python -c "import socratext_llm, rapidocr, pymupdf" || { echo "setup: install failed" >&2; exit 1; }
 echo "setup: ready (.venv)" >&2

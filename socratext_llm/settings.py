@@ -23,7 +23,7 @@ class Settings(BaseSettings):
         120_000_000, description="Images with more pixels are refused as decompression bombs."
     )
     max_render_pixels: int = Field(
-        40_000_000, ge=1_000_000, description="PDF pages are rendered at a resolution that keeps them under this many "
+        20_000_000, ge=1_000_000, description="PDF pages are rendered at a resolution that keeps them under this many "
         "pixels (a 4,400 pt poster would need 336 Mpx at 300 dpi)."
     )
     max_page_side_pt: float = Field(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,10 @@ def demo(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (bash scripts/setup.sh test installs it)")
     folder = tmp_path_factory.mktemp("demo")
-    env = {"SOCRATEXT_USER_SCHEMA_DIR": str(folder / "schemas"), "GRADIO_TEMP_DIR": str(folder / "gradio")}
+    env = {"SOCRATEXT_USER_SCHEMA_DIR": str(folder / "schemas"), "SOCRATEXT_UPLOAD_DIR": str(folder / "private")}
     server = start_server("demo", env, folder / "demo.log", ready_path="/")
     server.schemas = folder / "schemas"
+    server.private = folder / "private"
     yield server
     server.stop()
 
@@ -89,3 +91,32 @@ def test_new_document_type_from_a_field_list_is_used_at_once(page, demo, example
     page.locator("#data").get_by_text("845").first.wait_for()
     assert "montant" in page.locator("#page").inner_text()
     page.screenshot(path=str(SHOTS / "extraction-new-type.png"), full_page=True)
+
+
+def test_the_editor_refuses_to_replace_a_built_in_type(page):
+    page.get_by_role("tab", name="Éditeur de schéma").click()
+    page.locator("#fields-text textarea").fill("montant (montant): Total")
+    page.locator("#generate").click()
+    page.locator("#new-name textarea, #new-name input").first.fill("rent_receipt")
+    page.locator("#save").click()
+    page.locator("#editor-status").get_by_text("built-in document type").wait_for()
+    page.get_by_role("tab", name="Extraction").click()
+
+
+def test_a_refused_upload_leaves_no_name_in_the_log(page, demo, tmp_path):
+    refused = tmp_path / "Dupont-avis-impot.txt"
+    refused.write_text("not a document")
+    page.locator("#upload input[type=file]").set_input_files(str(refused))
+    page.wait_for_timeout(1500)
+    assert "Dupont" not in demo.log_path.read_text()
+
+
+def test_demo_files_are_private_and_gone_at_shutdown(demo, example_pdf):
+    written = [path for path in demo.private.rglob("*")]
+    assert any(path.name == "extraction.json" for path in written), written  # a result is kept for download
+    for path in written:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, (path, oct(mode))  # nothing readable by other users
+    assert example_pdf.stem not in demo.log_path.read_text()  # no uploaded file name in the log
+    demo.stop()
+    assert list(demo.private.iterdir()) == []

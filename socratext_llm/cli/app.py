@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from ..errors import SocratextError
 from ..export import FORMATS
+from ..ingest import display_name
 from ..ocr import ocr_engines
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import load_settings
@@ -59,11 +60,16 @@ def ocr(
         _check_engine(engine)
     render, extension = FORMATS[OutputFormat(format).value]
     many = len(files) > 1
-    progress = tqdm(total=None, unit="page", disable=None, file=sys.stderr, leave=False)
+    progress = tqdm(total=None, unit="page", disable=None, file=sys.stderr)
+
+    def on_page(done: int, total: int) -> None:
+        if done == 1:  # a new file: its page count is known once it is open
+            progress.reset(total=total)
+        progress.update(1)
 
     def one(path: Path) -> None:
-        progress.set_description(path.name)
-        document = ocr_document(path, options, settings, on_page=lambda done, total: progress.update(1))
+        progress.set_description(display_name(path))
+        document = ocr_document(path, options, settings, on_page=on_page)
         text = render(document)
         target = output_path(output, path, extension, many)
         if target is None:

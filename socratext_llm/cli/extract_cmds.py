@@ -113,7 +113,7 @@ def extract_command(
     writer = csv.DictWriter(stream, fieldnames=columns) if format == "csv" else None
     if writer:
         writer.writeheader()
-    progress = tqdm(total=len(paths), unit="file", disable=None if many else True, file=sys.stderr, leave=False)
+    progress = tqdm(total=len(paths), unit="file", disable=None if many else True, file=sys.stderr)
     failures: list[dict] = []
     position = {str(path): index for index, path in reversed(list(enumerate(paths)))}
     for record in run_local(extract_one, paths, job, workers, extraction_failed):

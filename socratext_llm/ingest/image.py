@@ -1,9 +1,12 @@
 """Image backend (Pillow): PNG, JPEG, WebP and multi-page TIFF."""
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -13,6 +16,7 @@ from ..settings import Settings
 from .base import PageInput, SourceFile, display_name, third_party_message
 
 DEFAULT_DPI = 300.0
+_STDERR_LOCK = threading.Lock()
 PLAUSIBLE_DPI = (100.0, 1200.0)
 
 
@@ -27,10 +31,27 @@ def declared_dpi(image: Image.Image) -> float:
 
 
 @contextmanager
+def c_stderr_silenced() -> Iterator[None]:
+    """libtiff prints its complaints ('ZIPDecode: Decoding error…') straight to file descriptor 2,
+    beside our one-line error: while a TIFF is decoded, that descriptor points to /dev/null. One TIFF
+    at a time (the descriptor is the process's), and only TIFFs, so other output is rarely held back."""
+    with _STDERR_LOCK:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "wb") as sink:
+                os.dup2(sink.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+@contextmanager
 def open_image(path: Path):
-    """Pillow's open, with its bomb warning silenced: our own pixel limit decides and says so."""
+    """Pillow's open, with its warnings silenced (bombs, corrupt EXIF): our own checks decide and say so."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore")
         with Image.open(path) as image:
             yield image
 
@@ -75,7 +96,8 @@ class ImageSource(SourceFile):
     def _renderer(self, index: int):
         def render() -> Image.Image:
             try:
-                with open_image(self.path) as image:
+                with open_image(self.path) as image, (c_stderr_silenced() if self.media_type == "image/tiff"
+                                                      else nullcontext()):
                     image.seek(index)
                     image.load()
                     upright = ImageOps.exif_transpose(image)

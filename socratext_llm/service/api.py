@@ -30,8 +30,16 @@ from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings
 from .admission import Admission
 from .guard import RequestGuard
-from .uploads import (copy_limited, neutral_name, new_upload_folder, remove_stale_upload_folders, remove_upload_folder,
-                      remove_upload_folders, upload_folder, upload_parent)
+from .uploads import (
+    copy_limited,
+    neutral_name,
+    new_upload_folder,
+    remove_stale_upload_folders,
+    remove_upload_folder,
+    remove_upload_folders,
+    upload_folder,
+    upload_parent,
+)
 
 log = logging.getLogger("socratext.api")
 # the form field is named `schema`, as users expect; FastAPI builds a pydantic model from it
@@ -219,7 +227,8 @@ def create_app(settings: Settings) -> FastAPI:
         password: Annotated[str | None, Form(description="Password of an encrypted PDF.")] = None,
     ) -> ExtractionResult:
         """One document in, the JSON of its document type out, with evidence and checks per value."""
-        options, doctype = _options(schema, schema_json, engine, ocr_engine, password, service.settings)
+        options, doctype = await asyncio.to_thread(_options, schema, schema_json, engine, ocr_engine, password,
+                                                   service.settings)  # a big inline schema is work too
         with upload_folder(service.upload_parent) as folder:
             path = folder / neutral_name(0, file.filename)
             copy_limited(file.file, path, service.max_upload_bytes)
@@ -257,7 +266,8 @@ def create_app(settings: Settings) -> FastAPI:
         if len(files) > settings.api_max_job_files:
             raise InputTooLargeError(f"{len(files)} files in one job, over the limit of {settings.api_max_job_files}",
                                      hint="split the batch, or raise SOCRATEXT_API_MAX_JOB_FILES")
-        options, doctype = _options(schema, schema_json, engine, ocr_engine, None, service.settings)
+        options, doctype = await asyncio.to_thread(_options, schema, schema_json, engine, ocr_engine, None,
+                                                   service.settings)
         running = sum(job.status != "done" for job in service.jobs.values())
         if running >= max(1, settings.api_queue):
             error = ServiceBusyError("too many batch jobs are running")
