@@ -37,6 +37,7 @@ ARROWHEAD_MAX, ARROWHEAD_MIN = 13.0, 1.5
 TOUCH = 3.5          # points: a line end or arrowhead this close to a box touches it
 JOIN = 2.5           # points: line ends this close are one connector
 LABEL_REACH = 30.0   # points: a label this close to a connector belongs to it
+SHADOW_SHIFT = 10.0  # points: a drop shadow is the box shifted by less than this
 BESIDE_CHART = 20.0  # points above or below a chart where a box without arrows still belongs to it
 TITLE_REACH = 90.0   # points above the chart where its title is looked for
 TITLE_START = re.compile(r"^(figure|algorithme|arbre|sch[ée]ma|logigramme|strat[ée]gie|prise en charge)", re.I)
@@ -192,6 +193,29 @@ def _is_arrowhead(drawing: dict) -> bool:
             and sum(item[0] == "l" for item in drawing["items"]) >= 2)
 
 
+def _arrowheads_in_one_path(drawing: dict) -> list[Rect]:
+    """The triangles of a filled path drawing the heads of a line at both ends (three segments each)."""
+    items = drawing["items"]
+    if drawing.get("fill") is None or len(items) not in (6, 9) or any(item[0] != "l" for item in items):
+        return []
+    heads = []
+    for start in range(0, len(items), 3):
+        xs = [p.x for item in items[start:start + 3] for p in item[1:3]]
+        ys = [p.y for item in items[start:start + 3] for p in item[1:3]]
+        head = (min(xs), min(ys), max(xs), max(ys))
+        if not (ARROWHEAD_MIN <= head[2] - head[0] <= ARROWHEAD_MAX and ARROWHEAD_MIN <= head[3] - head[1] <= ARROWHEAD_MAX):
+            return []
+        heads.append(head)
+    return heads
+
+
+def _shadow(a: Rect, b: Rect) -> bool:
+    """Two boxes of one size, shifted by a few points: a box and its drop shadow."""
+    same_size = abs((a[2] - a[0]) - (b[2] - b[0])) <= 1.5 and abs((a[3] - a[1]) - (b[3] - b[1])) <= 1.5
+    shift = max(abs(a[0] - b[0]), abs(a[1] - b[1]))
+    return same_size and 0 < shift <= SHADOW_SHIFT and _iou(a, b) >= 0.4
+
+
 def _strokes(drawing: dict) -> list[tuple[Point, Point]]:
     return [((item[1].x, item[1].y), (item[2].x, item[2].y)) for item in drawing["items"] if item[0] == "l"]
 
@@ -232,6 +256,10 @@ def page_marks(page: pymupdf.Page) -> PageMarks | None:
         if _is_arrowhead(drawing):
             heads.append(as_tuple)
             continue
+        several = _arrowheads_in_one_path(drawing)
+        if several:
+            heads += several
+            continue
         block = _block_arrow(drawing)
         if block is not None:
             blocks.append(block)
@@ -239,8 +267,12 @@ def page_marks(page: pymupdf.Page) -> PageMarks | None:
         if _is_box(drawing):
             diamond = _is_diamond(drawing)
             duplicate = next((b for b in boxes if _iou(b.rect, as_tuple) > 0.9), None)
-            if duplicate is not None:
+            shadowed = next((b for b in boxes if _shadow(b.rect, as_tuple)), None)
+            if duplicate is not None:   # the same box drawn twice (fill, then outline)
                 duplicate.diamond = duplicate.diamond or diamond
+            elif shadowed is not None:   # a box and its drop shadow: one box over both
+                shadowed.rect = (min(shadowed.rect[0], rect.x0), min(shadowed.rect[1], rect.y0),
+                                 max(shadowed.rect[2], rect.x1), max(shadowed.rect[3], rect.y1))
             else:
                 boxes.append(Box(as_tuple, diamond))
             continue
