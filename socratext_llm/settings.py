@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     decoding_string_cap: int = Field(200, ge=1, description="Longest string a local model may write in one field.")
     decoding_items_cap: int = Field(20, ge=1, description="Most items a local model may write in one list.")
     datasets_dir: Path = Field(Path("../shared/datasets"), description="Where the benchmark datasets live.")
+    has_raster_flowcharts: bool = Field(True, description="Read HAS flowcharts drawn as pictures (OCR: about 3 s "
+                                                         "of CPU per picture found to hold boxes).")
     ocr_cache_max_mb: float = Field(500.0, gt=0, description="Bound of the evaluation OCR cache; the oldest entries go beyond.")
     ocr_cache_max_days: float = Field(7.0, gt=0, description="Evaluation OCR cache entries older than this are recomputed and removed.")
     results_dir: Path = Field(Path("eval/results"), description="Where benchmarks write their figures.")

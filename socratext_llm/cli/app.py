@@ -18,6 +18,7 @@ from ..settings import load_settings
 from .batch import report, run_batch
 from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
+from .has_cmds import has_command
 from .serve_cmds import serve_app
 
 app = typer.Typer(name="socratext", help="French administrative documents into schema-valid JSON.",
@@ -28,6 +29,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(eval_app, name="eval")
 app.add_typer(serve_app, name="serve")
 app.command("extract")(extract_command)
+app.command("has")(has_command)
 
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
 

@@ -12,7 +12,7 @@ from .normalize import NORMALISERS
 from .validators import VALIDATORS
 
 STRATEGIES = ["label", "header", "block_after", "line_items", "mrz", "key_values", "largest_heading",
-              "graded_statements"]
+              "graded_statements", "has_metadata", "has_decision_trees"]
 CHECK_KINDS = ["sum", "order"]
 
 _TEXT = {"type": "string", "maxLength": 300}

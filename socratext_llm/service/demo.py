@@ -214,6 +214,12 @@ def build_demo(settings: Settings, private: Path) -> gr.Blocks:
             table = gr.Dataframe(headers=["champ", "valeur", "moteur", "confiance", "contrôles"], elem_id="fields",
                                  label="Champs : moteur, confiance, contrôles", interactive=False, wrap=True)
             go.click(run, [upload, example, schema, engine], [page, data, table, download, summary, upload])
+        with gr.Tab("HAS", elem_id="has-tab"):
+            from .demo_has import has_tab
+
+            gr.Markdown("Recommandations de la HAS : énoncés gradés par section, preuve sur la page, arbres de "
+                        "décision, exports JSON, CSV, FHIR et HTML (`socratext has`).")
+            has_tab(settings, downloads, DOWNLOAD_KEEP_S)
         with gr.Tab("Éditeur de schéma"):
             gr.Markdown("Partez d'un type existant ou d'une liste de champs (`nom (type) : description | libellé; "
                         "libellé`, types : texte, montant, nombre, date, siret, iban), validez, enregistrez : le "

@@ -312,8 +312,12 @@ def _graded_statements(reader: Reader, document: Document) -> list[tuple[dict, P
         match = GRADE.search(placed.text)
         if match and len(placed.text.split()) >= MIN_STATEMENT_WORDS:  # not a grade legend or a lone 'AE'
             grade = next((g for g in match.groups() if g), "AE").upper()
-            statements.append(({"text": placed.text.strip()[:1500], "grade": grade, "section": section,
-                                "page": placed.page + 1}, placed))
+            box, to_points = placed.bbox, 72.0 / document.pages[placed.page].dpi   # the model's boxes are in PDF points
+            statements.append(({"id": None, "section": [section] if section else [], "text": placed.text.strip()[:1500],
+                                "grade": grade, "grade_source": "inline", "direction": None, "condition": None,
+                                "action": None, "page": placed.page + 1,
+                                "bbox": tuple(round(v * to_points, 1) for v in (box.x0, box.y0, box.x1, box.y1))},
+                               placed))
     return statements
 
 
@@ -352,6 +356,8 @@ class RulesEngine(ExtractionEngine):
             return []
         elif strategy in ("key_values", "line_items", "graded_statements"):
             return self._list(reader, document, name, field, hints, strategy)
+        elif strategy in ("has_metadata", "has_decision_trees"):
+            return _has_part(document, strategy)
         elif strategy == "largest_heading":
             heading = _largest_heading(reader, document)
             if heading:
@@ -385,6 +391,15 @@ class RulesEngine(ExtractionEngine):
         for index, (_, placed) in enumerate(rows):
             reader.record(f"/{name}/{index}", placed, 0, len(placed.text), 0.8)
         return [row for row, _ in rows]
+
+
+def _has_part(document: Document, strategy: str) -> Any:
+    """A HAS recommendation's metadata, or its decision trees from the text (drawn flowcharts need the
+    PDF's drawings: ``socratext has`` reads them)."""
+    from ...has.recommendation import decision_trees_of, metadata_of, statements_of
+    if strategy == "has_metadata":
+        return metadata_of(document).model_dump(mode="json")
+    return [tree.model_dump(mode="json") for tree in decision_trees_of(document, statements_of(document))]
 
 
 def _largest_heading(reader: Reader, document: Document) -> tuple[PlacedLine, str] | None:

@@ -1,0 +1,70 @@
+"""A HAS recommendation read whole: metadata, statements and decision trees in one model.
+
+Statements and metadata come from ``has.statements`` (the structure-has branch). Until that module is
+merged, ``interim_statements`` maps the rules engine's current graded lines onto the model and
+``interim_metadata`` gives the title only, so that the trees and every output can be built and tested.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..document import Document
+from ..pipeline import OcrOptions, ocr_document
+from ..settings import Settings
+from .model import DecisionTree, Recommendation, RecommendationMetadata, Statement
+
+
+def interim_statements(document: Document) -> list[Statement]:
+    """The rules engine's graded lines (one line each, grade inline) as model statements."""
+    from ..extract.engines.rules import Reader, _graded_statements
+    return [Statement(**row) for row, _ in _graded_statements(Reader(document), document)]
+
+
+def interim_metadata(document: Document) -> RecommendationMetadata:
+    from ..extract.engines.rules import Reader, _largest_heading
+    heading = _largest_heading(Reader(document), document)
+    return RecommendationMetadata(title=heading[1][:300] if heading else None, organisations=[], kind=None,
+                                  date=None, grade_scale=[])
+
+
+def statements_of(document: Document) -> list[Statement]:
+    try:
+        from .statements import extract_statements
+    except ImportError:
+        return interim_statements(document)
+    return extract_statements(document)
+
+
+def metadata_of(document: Document) -> RecommendationMetadata:
+    try:
+        from .statements import extract_metadata
+    except ImportError:
+        return interim_metadata(document)
+    return extract_metadata(document)
+
+
+def decision_trees_of(document: Document, statements: list[Statement], pdf_path: Path | None = None,
+                      settings: Settings | None = None) -> list[DecisionTree]:
+    """Drawn flowcharts (vector, and pictures when settings are given and allow it: they name the OCR)
+    when the PDF's path is known, then the trees assembled from the text."""
+    from .flowcharts import drawn_trees
+    from .raster_flowcharts import raster_trees
+    from .textual_trees import textual_trees
+    trees = drawn_trees(pdf_path) if pdf_path is not None else []
+    if pdf_path is not None and settings is not None and settings.has_raster_flowcharts:
+        trees += raster_trees(pdf_path, settings, first_id=len(trees) + 1)
+    return trees + textual_trees(statements, start=len(trees))
+
+
+def read_recommendation(document: Document, pdf_path: Path | None = None,
+                        settings: Settings | None = None) -> Recommendation:
+    statements = statements_of(document)
+    return Recommendation(metadata=metadata_of(document), statements=statements,
+                          decision_trees=decision_trees_of(document, statements, pdf_path, settings))
+
+
+def read_document(path: Path, settings: Settings, password: str | None = None) -> Recommendation:
+    """A file read through the pipeline (text layer, OCR where needed) then as a recommendation."""
+    document = ocr_document(Path(path), OcrOptions(password=password), settings)
+    pdf = Path(path) if Path(path).suffix.lower() == ".pdf" else None
+    return read_recommendation(document, pdf, settings)
