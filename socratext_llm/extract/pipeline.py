@@ -11,7 +11,7 @@ from ..settings import Settings, load_settings
 from .base import get_extraction_engine
 from .classify import guess_doctype
 from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
-from .result import ExtractionResult
+from .result import DoctypeDecision, ExtractionResult
 from .schemas import DocumentType, SchemaRegistry
 
 
@@ -37,7 +37,8 @@ def resolve_doctype(schema: str | Path | dict, settings: Settings) -> DocumentTy
     return registry.inline(schema) if isinstance(schema, dict) else registry.get(schema)
 
 
-def extract_document(document: Document, doctype: DocumentType, engine_name: str, settings: Settings) -> ExtractionResult:
+def extract_document(document: Document, doctype: DocumentType, engine_name: str, settings: Settings,
+                     decision: DoctypeDecision | None = None) -> ExtractionResult:
     engine = get_extraction_engine(engine_name, settings)
     start = time.perf_counter()
     values = engine.extract(document, doctype)
@@ -53,7 +54,8 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
         status = "success"
     return ExtractionResult(schema_name=doctype.name, source=document.source, engine=engine_name, status=status,
                             data=values.data, evidence=values.evidence, checks=checks,
-                            timings_ms={"extract": round(extract_ms, 2)}, llm_tokens=values.llm_tokens)
+                            timings_ms={"extract": round(extract_ms, 2)}, llm_tokens=values.llm_tokens,
+                            doctype=decision)
 
 
 def read_and_extract(path: Path, options: ExtractOptions, settings: Settings,
@@ -62,10 +64,13 @@ def read_and_extract(path: Path, options: ExtractOptions, settings: Settings,
     start = time.perf_counter()
     document = ocr_document(Path(path), options.ocr, settings, on_page=on_page)
     ocr_ms = (time.perf_counter() - start) * 1000
-    if doctype is None:
-        registry = SchemaRegistry(settings)
-        doctype = guess_doctype(document, registry) if options.schema == AUTO else resolve_doctype(options.schema, settings)
-    result = extract_document(document, doctype, options.engine or default_engine_name(settings), settings)
+    decision = None
+    if doctype is None and options.schema == AUTO:
+        guess = guess_doctype(document, SchemaRegistry(settings), settings.doctype_detector)
+        doctype, decision = guess.doctype, guess.decision
+    elif doctype is None:
+        doctype = resolve_doctype(options.schema, settings)
+    result = extract_document(document, doctype, options.engine or default_engine_name(settings), settings, decision)
     result.timings_ms["ocr"] = round(ocr_ms, 2)
     return document, result
 

@@ -21,6 +21,7 @@ from .validators import VALIDATORS
 PROJECT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 SUFFIX = ".schema.json"
 HINT = "x-socratext"
+DETECTION = "x-socratext-detection"  # how `auto` recognises the type: titles, keywords, auto
 STRATEGIES = {"label", "header", "block_after", "line_items", "mrz", "key_values", "largest_heading",
               "graded_statements"}
 CHECK_KINDS = {"sum", "order"}
@@ -69,6 +70,15 @@ def _problems_in_hints(schema: dict) -> list[str]:
         for key in ("labels", "exclude_labels", "keywords", "stop_labels"):
             if key in hints and not (isinstance(hints[key], list) and all(isinstance(v, str) for v in hints[key])):
                 problems.append(f"{name}: {key} must be a list of strings")
+    detection = schema.get(DETECTION, {})
+    if not isinstance(detection, dict):
+        problems.append(f"{DETECTION} must be an object")
+    else:
+        for key in ("titles", "keywords"):
+            if key in detection and not (isinstance(detection[key], list) and all(isinstance(v, str) for v in detection[key])):
+                problems.append(f"{DETECTION}: {key} must be a list of strings")
+        if not isinstance(detection.get("auto", True), bool):
+            problems.append(f"{DETECTION}: auto must be true or false")
     fields = set(schema.get("properties", {}))
     for check in schema.get(HINT, {}).get("checks", []):
         if check.get("kind") not in CHECK_KINDS:
