@@ -15,6 +15,7 @@ from ..ocr import ocr_engines
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import load_settings
 from .batch import report, run_batch
+from .dataset_cmds import datasets_app
 from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
 from .serve_cmds import serve_app
@@ -25,6 +26,7 @@ bench_app = typer.Typer(help="Benchmarks on the real datasets; figures go to eva
 app.add_typer(bench_app, name="bench")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(eval_app, name="eval")
+app.add_typer(datasets_app, name="datasets")
 app.add_typer(serve_app, name="serve")
 app.command("extract")(extract_command)
 
