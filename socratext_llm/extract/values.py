@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from .normalize import AMOUNT, NORMALISERS, NUMERIC_DATE, WORD_DATE, normalize_date, parse_amount, strip_accents
@@ -25,11 +26,23 @@ def field_types(field: dict) -> set[str]:
     return set(kind) if isinstance(kind, list) else {kind}
 
 
+RATE_AFTER = re.compile(r"^\s*%")
+CURRENCY_AFTER = re.compile(r"^\s*(?:€|EUR\b|\$|£)", re.IGNORECASE)
+BARE_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+
+
+def _not_an_amount(token: str, after: str) -> bool:
+    """A rate ('20 %') or a bare year ('2014') printed where an amount is expected."""
+    return bool(RATE_AFTER.match(after)) or (BARE_YEAR.match(token) is not None and not CURRENCY_AFTER.match(after))
+
+
 def _amount(text: str, field: dict, hints: dict) -> ParsedValue | None:
     for match in reversed(list(AMOUNT.finditer(text))):
         token = match.group(0).strip()
         value = parse_amount(token)
         if value is None or not re.search(r"\d", token):
+            continue
+        if "integer" not in field_types(field) and _not_an_amount(token, text[match.end():]):
             continue
         if hints.get("require_decimals") and not re.search(r"[.,]\d{2}$", token):
             continue
@@ -53,14 +66,22 @@ def _date(text: str, hints: dict) -> ParsedValue | None:
     return None
 
 
-def parse_value(text: str, field: dict) -> ParsedValue | None:
-    """The field's value in the text, with its character span, or None when the text holds none."""
+def parse_value(text: str, field: dict, is_label: Callable[[str], bool] | None = None,
+                keep_invalid: bool = False) -> ParsedValue | None:
+    """The field's value in the text, with its character span, or None when the text holds none.
+
+    ``is_label`` rejects printed label text ('INVOICE', '/ Surname'); with ``keep_invalid`` a value
+    that fails its validator is returned (``valid`` False) when no valid one is there: a wrong check
+    digit is reported, never silently dropped."""
     hints = field.get("x-socratext", {})
     types = field_types(field)
     normalizer = hints.get("normalizer")
     if "pattern" in hints:
+        invalid = None
         for match in re.finditer(hints["pattern"], text):
             raw = match.group(0)
+            if is_label is not None and is_label(raw):
+                continue
             value = NORMALISERS[normalizer](raw) if normalizer in NORMALISERS else raw
             if value is None:
                 continue
@@ -70,7 +91,8 @@ def parse_value(text: str, field: dict) -> ParsedValue | None:
             parsed = ParsedValue(value, match.start(), match.end(), valid)
             if valid:
                 return parsed
-        return None
+            invalid = invalid or parsed
+        return invalid if keep_invalid else None
     if normalizer == "amount":
         return _amount(text, field, hints)
     if normalizer == "date" or field.get("format") == "date":
@@ -89,7 +111,7 @@ def parse_value(text: str, field: dict) -> ParsedValue | None:
     if hints.get("stop_at") and hints["stop_at"] in value:
         value = value[: value.index(hints["stop_at"])]
     value = value.strip(SEPARATORS)
-    if len(re.findall(r"\w", value)) < 2:
+    if len(re.findall(r"\w", value)) < 2 or (is_label is not None and is_label(value)):
         return None
     limit = field.get("maxLength")
     if limit:
