@@ -130,6 +130,17 @@ def bench_harness(
     print(f"wrote {path}", file=sys.stderr)
 
 
+@bench_app.command("french")
+def bench_french(
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Synthetic documents per variant (default all generated).")] = None,
+) -> None:
+    """French documents: type detection side by side, synthetic_fr field F1, invoices_fr, specimen label audit."""
+    from ..bench.french import run_french_benchmark
+
+    print(f"wrote {_bench(run_french_benchmark, load_settings(datasets_dir=data_dir), limit)}", file=sys.stderr)
+
+
 @bench_app.command("api")
 def bench_api(
     rounds: Annotated[int, typer.Option(help="Sequential requests for the overhead measure.")] = 30,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..extract.validators import mrz_check_digit
+from ..extract.validators import luhn_valid, mrz_check_digit
 
 TYPES = ("payslip", "rent_receipt", "tax_notice", "rib", "bank_statement", "invoice", "id_document")
 LAYOUTS = ("inline", "columns", "stacked")
@@ -52,11 +52,8 @@ ITEMS = ["Prestation de conseil", "Maintenance annuelle", "Licence logicielle", 
 def luhn_completed(body: str) -> str:
     """The body followed by the digit that makes the whole Luhn-valid (SIREN, SIRET)."""
     for digit in "0123456789":
-        candidate = body + digit
-        total = sum(int(c) * (2 if i % 2 else 1) - (9 if int(c) * (2 if i % 2 else 1) > 9 else 0)
-                    for i, c in enumerate(reversed(candidate)))
-        if total % 10 == 0:
-            return candidate
+        if luhn_valid(body + digit):
+            return body + digit
     raise AssertionError("unreachable: one digit always completes a Luhn number")
 
 
