@@ -17,7 +17,8 @@ MONTHS = {
 }
 # the year may run straight into a time when OCR drops the space ("18/01/201810:27:03")
 NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,4})([/.\-])(\d{1,2})\2(\d{4}(?=\d{1,2}[:h]\d{2})|\d{2,4}(?![\d/\-]|\.\d))")
-WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er)?\s*[-/ ]?\s*([a-z]{3,9})\.?\s*[-/ ,]?\s*(\d{2,4})(?!\d)")
+WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er|\.)?\s*[-/ ]?\s*([a-z]{3,9})\.?\s*[-/ ,]?\s*(\d{2,4})(?!\d)")
+MONTH_FIRST_DATE = re.compile(r"(?<![a-z])([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,\s*(\d{4})(?!\d)")  # 'August 3, 2014'
 AMOUNT = re.compile(r"[-−]?\s?\d{1,3}(?:[ .,'\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?(?!\d)|[-−]?\d+(?:[.,]\d{1,2})?")
 
 
@@ -61,6 +62,12 @@ def normalize_date(text: str) -> str | None:
             found = _iso(int(year), month, int(day))
             if found:
                 return found
+    for match in MONTH_FIRST_DATE.finditer(plain):
+        month_name, day, year = match.groups()
+        month = MONTHS.get(month_name) or MONTHS.get(month_name[:3])
+        found = _iso(int(year), month, int(day)) if month else None
+        if found:
+            return found
     return None
 
 
@@ -111,6 +118,16 @@ def normalize_postcode(text: str) -> str | None:
     return match.group(1).replace(" ", "") if match else None
 
 
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "₹": "INR"}
+
+
+def normalize_currency(text: str) -> str | None:
+    """An ISO 4217 code from a code or a symbol ('€' → EUR; '$' is read as USD)."""
+    stripped = text.strip()
+    code = CURRENCY_SYMBOLS.get(stripped, stripped.upper())
+    return code if re.fullmatch(r"[A-Z]{3}", code) else None
+
+
 NORMALISERS = {
     "date": normalize_date,
     "amount": normalize_amount,
@@ -120,6 +137,7 @@ NORMALISERS = {
     "iban": lambda text: normalize_identifier(text) or None,
     "bic": lambda text: normalize_identifier(text) or None,
     "postcode": normalize_postcode,
+    "currency": normalize_currency,
     "identifier": lambda text: normalize_identifier(text) or None,
     "text": lambda text: " ".join(text.split()) or None,
 }

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
 
-from .normalize import AMOUNT, NORMALISERS, NUMERIC_DATE, WORD_DATE, normalize_date, parse_amount, strip_accents
+from .normalize import AMOUNT, MONTH_FIRST_DATE, NORMALISERS, NUMERIC_DATE, WORD_DATE, normalize_date, parse_amount, strip_accents
 from .textmatch import fold
 from .validators import VALIDATORS
 
@@ -27,13 +27,15 @@ def field_types(field: dict) -> set[str]:
 
 
 RATE_AFTER = re.compile(r"^\s*%")
-CURRENCY_AFTER = re.compile(r"^\s*(?:€|EUR\b|\$|£)", re.IGNORECASE)
+CURRENCY_AFTER = re.compile(r"^\s*(?:€|EUR\b|\$|£|₹)", re.IGNORECASE)
+CURRENCY_BEFORE = re.compile(r"(?:€|\bEUR|\$|£|₹|\bRs\.?|\bINR|\bUSD)\s*$", re.IGNORECASE)
 BARE_YEAR = re.compile(r"^(?:19|20)\d{2}$")
 
 
-def _not_an_amount(token: str, after: str) -> bool:
-    """A rate ('20 %') or a bare year ('2014') printed where an amount is expected."""
-    return bool(RATE_AFTER.match(after)) or (BARE_YEAR.match(token) is not None and not CURRENCY_AFTER.match(after))
+def _not_an_amount(token: str, before: str, after: str) -> bool:
+    """A rate ('20 %') or a bare year ('2014', not '1939 EUR' nor 'Rs 1939') where an amount is expected."""
+    return bool(RATE_AFTER.match(after)) or (BARE_YEAR.match(token) is not None and not CURRENCY_AFTER.match(after)
+                                             and not CURRENCY_BEFORE.search(before))
 
 
 def _amount(text: str, field: dict, hints: dict) -> ParsedValue | None:
@@ -42,7 +44,7 @@ def _amount(text: str, field: dict, hints: dict) -> ParsedValue | None:
         value = parse_amount(token)
         if value is None or not re.search(r"\d", token):
             continue
-        if "integer" not in field_types(field) and _not_an_amount(token, text[match.end():]):
+        if "integer" not in field_types(field) and _not_an_amount(token, text[:match.start()], text[match.end():]):
             continue
         if hints.get("require_decimals") and not re.search(r"[.,]\d{2}$", token):
             continue
@@ -57,7 +59,7 @@ def _amount(text: str, field: dict, hints: dict) -> ParsedValue | None:
 
 def _date(text: str, hints: dict) -> ParsedValue | None:
     plain = strip_accents(text).lower()
-    for pattern in (NUMERIC_DATE, WORD_DATE):
+    for pattern in (NUMERIC_DATE, WORD_DATE, MONTH_FIRST_DATE):
         for match in pattern.finditer(plain):
             iso = normalize_date(match.group(0))
             if iso:

@@ -153,6 +153,8 @@ def _as_number(value: Any) -> float:
 def _anywhere(reader: Reader, field: dict) -> tuple[Any, PlacedLine, int, int] | None:
     """A value recognisable by its form alone (pattern, date, validated identifier), first in reading order."""
     hints = field.get("x-socratext", {})
+    if not hints.get("anywhere", True):  # a form too common to mean anything without its label
+        return None
     if not ("pattern" in hints or hints.get("normalizer") == "date" or field.get("format") == "date"):
         return None
     for placed in reader.lines:
