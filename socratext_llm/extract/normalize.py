@@ -14,6 +14,9 @@ MONTHS = {
     "juin": 6, "jun": 6, "june": 6, "juil": 7, "juillet": 7, "jul": 7, "july": 7, "aou": 8, "aout": 8,
     "aug": 8, "august": 8, "sep": 9, "sept": 9, "septembre": 9, "september": 9, "oct": 10, "octobre": 10,
     "october": 10, "nov": 11, "novembre": 11, "november": 11, "dec": 12, "decembre": 12, "december": 12,
+    # Dutch and German, for the invoices of neighbours
+    "januari": 1, "januar": 1, "februari": 2, "februar": 2, "maart": 3, "mrt": 3, "marz": 3, "mei": 5,
+    "juni": 6, "juli": 7, "augustus": 8, "okt": 10, "oktober": 10, "dezember": 12,
 }
 # the year may run straight into a time when OCR drops the space ("18/01/201810:27:03")
 NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,4})([/.\-])(\d{1,2})\2(\d{4}(?=\d{1,2}[:h]\d{2})|\d{2,4}(?![\d/\-]|\.\d))")
