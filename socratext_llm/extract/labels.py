@@ -9,6 +9,7 @@ from .schemas import DETECTION, HINT, DocumentType
 from .textmatch import fold
 
 MAX_FOREIGN_LABEL_WORDS = 3
+ABBREVIATION = 4  # letters from which a word cut short still names its label word
 SLASHED = re.compile(r"^\s*/\s*([^:/\d]+)")  # '/ Given names : ...' (bilingual cards print both)
 
 
@@ -19,6 +20,11 @@ def _words(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=256)
 def _vocabulary(schema_key: str, phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted({words for words in map(_words, phrases) if words}, key=len, reverse=True))
+
+
+def _same_word(word: str, printed: str) -> bool:
+    """Equal, or an abbreviation or a cut of the printed word ('naiss' for 'naissance')."""
+    return word == printed or (len(word) >= ABBREVIATION and printed.startswith(word))
 
 
 class LabelVocabulary:
@@ -35,12 +41,18 @@ class LabelVocabulary:
         self.phrases = _vocabulary(doctype.name, tuple(phrases))
 
     def is_label(self, text: str) -> bool:
-        """The whole text is a printed label, or a piece of one ('NATIONALE', 'Numéro', '/ Given names')."""
-        words = _words(text)
-        if not words or any(w.isdigit() for w in words):
+        """The whole text is a printed label or a piece of one ('NATIONALE', 'Numéro', '/ Given names'),
+        abbreviated or cut short ('DATE DE NAISS. / Date of birt': each side of a slash is one)."""
+        parts = [_words(part) for part in text.split("/")]
+        parts = [words for words in parts if words]
+        return bool(parts) and all(self._fragment(words) for words in parts)
+
+    def _fragment(self, words: tuple[str, ...]) -> bool:
+        if any(w.isdigit() for w in words):
             return False
         size = len(words)
-        return any(phrase[i:i + size] == words for phrase in self.phrases for i in range(len(phrase) - size + 1))
+        return any(all(_same_word(word, printed) for word, printed in zip(words, phrase[i:i + size]))
+                   for phrase in self.phrases for i in range(len(phrase) - size + 1))
 
     def strip_leading(self, text: str) -> str:
         """The text without the other-language label printed after a slash before the value

@@ -108,12 +108,12 @@ def parse_value(text: str, field: dict, is_label: Callable[[str], bool] | None =
         return None
     if types & {"number", "integer"}:
         return _amount(text, field, hints)
-    start = len(text) - len(text.lstrip(SEPARATORS))
+    start = len(text) - len(text.lstrip(SEPARATORS + ")"))  # '(s): VICTOR' after the label 'Prénom'
     value = text[start:]
     if hints.get("stop_at") and hints["stop_at"] in value:
         value = value[: value.index(hints["stop_at"])]
     value = value.strip(SEPARATORS)
-    if len(re.findall(r"\w", value)) < 2 or (is_label is not None and is_label(value)):
+    if len(re.findall(r"[^\W\d_]", value)) < 2 or (is_label is not None and is_label(value)):  # a name has letters
         return None
     limit = field.get("maxLength")
     if limit:

@@ -98,6 +98,9 @@ def _matches_of_label(reader: Reader, label: str, field: dict, excluded: list[st
             continue
         for target, offset, text, beside in _candidates_after_label(reader, placed, span):
             parsed = parse_value(text, field, reader.is_label, keep_invalid=True)
+            if parsed is not None and "pattern" in field.get("x-socratext", {}) and \
+                    _word_in_prose(text, parsed.start, parsed.end):
+                continue  # a code's form inside a phrase beside the label ('CENTRE AFFAIRES GRD')
             if parsed is not None:
                 rank = (not parsed.valid, not beside and _column_head(reader, placed), order)
                 found.append((rank, (parsed.value, target, offset + parsed.start, offset + parsed.end)))
@@ -227,8 +230,9 @@ def _ends_with_any(text: str, keywords: list[str]) -> bool:
 def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
     rows = [row for row in reader.rows if row[0].page == 0][:HEADER_LINES]
     skips = [re.compile(p, re.IGNORECASE) for p in hints.get("skip_patterns", [])]
-    rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)' name no one
-            if not LABELLED_CODE.fullmatch(_row_text(row)) and not any(p.search(_row_text(row)) for p in skips)]
+    rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)', 'INVOICE' name no one
+            if not LABELLED_CODE.fullmatch(_row_text(row)) and not any(p.search(_row_text(row)) for p in skips)
+            and not reader.is_label(_row_text(row))]
     keywords = hints.get("keywords", [])
     keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
     wordy = [i for i, row in enumerate(rows)
