@@ -247,7 +247,8 @@ def rib(rng: random.Random, style: int) -> tuple[Content, dict]:
     bank_name, bic, iban, account = _bank_account(rng)
     holder = f"{('M.', 'Mme')[rng.randint(0, 1)]} {given} {surname.upper()}"
     agency = f"{bank_name} {rng.choice(CITIES)[1]}"
-    gold = {"iban": iban, "bic": bic, "holder": holder, "bank_name": agency}
+    gold = {"iban": iban, "bic": bic, "holder": holder, "bank_name": agency, "bank_code": iban[4:9],
+            "branch_code": iban[9:14], "account_number": iban[14:25], "rib_key": iban[25:27]}
     content = Content(title=("RELEVÉ D'IDENTITÉ BANCAIRE", "Relevé d'identité bancaire", "RIB - RELEVÉ D'IDENTITÉ BANCAIRE")[style],
                       header=[bank_name],
                       rows=[("Titulaire du compte", holder), ("Domiciliation", agency),
