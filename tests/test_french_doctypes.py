@@ -186,3 +186,15 @@ def test_embedding_detector_reads_the_type_by_meaning(synthetic, settings):
         path = synthetic / "synthetic_fr" / "born_digital" / name / f"{name}-000-inline.pdf"
         decision = guess_doctype(ocr_document(path, OcrOptions(), settings), registry, "embedding").decision
         assert decision.method == "embedding" and decision.detected == name, decision.reason
+
+
+@pytest.mark.parametrize("detection, problem", [({"patterns": ["("]}, "bad regular expression"),
+                                                ({"specialises": 3}, "specialises"),
+                                                ({"titles": "FACTURE"}, "titles must be a list")])
+def test_detection_hints_are_checked_when_a_schema_loads(detection, problem):
+    from socratext_llm.errors import SchemaError
+    from socratext_llm.extract.schemas import validate_schema
+
+    schema = {"type": "object", "properties": {"total": {"type": "number"}}, "x-socratext-detection": detection}
+    with pytest.raises(SchemaError, match=problem):
+        validate_schema(schema, "user")

@@ -74,9 +74,16 @@ def _problems_in_hints(schema: dict) -> list[str]:
     if not isinstance(detection, dict):
         problems.append(f"{DETECTION} must be an object")
     else:
-        for key in ("titles", "keywords"):
+        for key in ("titles", "keywords", "patterns"):
             if key in detection and not (isinstance(detection[key], list) and all(isinstance(v, str) for v in detection[key])):
                 problems.append(f"{DETECTION}: {key} must be a list of strings")
+        for pattern in detection.get("patterns", []) if isinstance(detection.get("patterns"), list) else []:
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError) as error:
+                problems.append(f"{DETECTION}: bad regular expression in patterns: {error}")
+        if not isinstance(detection.get("specialises", ""), str):
+            problems.append(f"{DETECTION}: specialises must be a document type name")
         if not isinstance(detection.get("auto", True), bool):
             problems.append(f"{DETECTION}: auto must be true or false")
     fields = set(schema.get("properties", {}))
