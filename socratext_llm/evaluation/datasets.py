@@ -31,6 +31,7 @@ class EvalItem:
     id: str
     source: str
     gold: dict | None
+    schema: str | None = None  # the item's own document type, in sets that mix types (then detection is scored too)
 
 
 class EvalDataset:
@@ -150,7 +151,41 @@ class FolderDataset(EvalDataset):
             yield EvalItem(document.name, str(document), read_gold(gold).data)
 
 
-BUILT_IN = {cls.name: cls for cls in (SroieDataset, FunsdDataset, TapuscorpusDataset)}
+class SyntheticFrDataset(EvalDataset):
+    """The generated French set (`socratext datasets synthetic-fr`): every type and variant, each item
+    with its own type; ``synthetic_fr:born_digital`` or ``synthetic_fr:scan`` for one variant."""
+
+    name = "synthetic_fr"
+    schema = "auto"
+
+    def __init__(self, settings: Settings, schema: str | None = None, variant: str | None = None):
+        super().__init__(settings, schema)
+        self.variant = variant
+
+    def folder(self) -> Path:
+        for candidate in (Path(self.settings.datasets_dir) / "synthetic_fr", SYNTHETIC_FR_DEFAULT):
+            if candidate.is_dir():
+                return candidate
+        raise DatasetError(f"no synthetic French set in {SYNTHETIC_FR_DEFAULT} or {Path(self.settings.datasets_dir) / 'synthetic_fr'}",
+                           hint=f"generate it: socratext datasets synthetic-fr -o {SYNTHETIC_FR_DEFAULT}")
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        import json
+        root = self.folder()
+        configs = sorted(root.glob("*/*/dataset.json"))
+        if self.variant:
+            configs = [c for c in configs if c.parent.parent.name == self.variant]
+        items = []
+        for config in configs:
+            doctype = json.loads(config.read_text(encoding="utf-8"))["schema"]
+            for document, gold in document_gold_pairs(config.parent):
+                items.append(EvalItem(f"{config.parent.parent.name}/{doctype}/{document.stem}", str(document),
+                                      read_gold(gold).data, doctype))
+        yield from items[:limit]
+
+
+SYNTHETIC_FR_DEFAULT = Path("build/synthetic_fr")
+BUILT_IN = {cls.name: cls for cls in (SroieDataset, FunsdDataset, TapuscorpusDataset, SyntheticFrDataset)}
 
 
 @lru_cache(maxsize=4)
@@ -158,6 +193,8 @@ def open_dataset(name: str, settings: Settings, schema: str | None = None) -> Ev
     """A built-in dataset by name, or a folder of documents with gold (a path)."""
     if name in BUILT_IN:
         return BUILT_IN[name](settings, schema)
+    if name.startswith(f"{SyntheticFrDataset.name}:"):
+        return SyntheticFrDataset(settings, schema, name.split(":", 1)[1])
     if Path(name).is_dir():
         return FolderDataset(settings, Path(name), schema)
     raise DatasetError(f"unknown dataset '{name}'",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 import json
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from ..field_metrics import FieldScore
@@ -42,12 +42,22 @@ def _ocr_rates(counts: Counter) -> dict:
     return rates
 
 
+def _doctype_accuracy(outcomes: dict[str, list[bool]]) -> dict | None:
+    """Share of documents whose detected type is their true type, overall and per true type."""
+    if not outcomes:
+        return None
+    every = [ok for oks in outcomes.values() for ok in oks]
+    return {"overall": round(sum(every) / len(every), 4), "documents": len(every),
+            "by_type": {name: round(sum(oks) / len(oks), 4) for name, oks in sorted(outcomes.items())}}
+
+
 def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
     scores: dict[str, dict[str, FieldScore]] = {mode: {} for mode in MODES}
     worst: list[tuple] = []
     failures: Counter = Counter()
     ocr_counts: Counter = Counter()
     ms_per_page, extract_ms, tokens = [], [], []
+    doctypes: dict[str, list[bool]] = defaultdict(list)
     documents = valid = grounded = grounding_checks = 0
     with Path(predictions).open(encoding="utf-8") as stream:
         for number, line in enumerate(stream):
@@ -58,6 +68,8 @@ def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
                 continue
             ms_per_page.append(record["timings_ms"]["total"] / max(1, record["pages"]))
             ocr_counts.update(record.get("ocr") or {})
+            if "doctype" in record:
+                doctypes[record["doctype"]["expected"]].append(record["doctype"]["detected"] == record["doctype"]["expected"])
             if "fields" not in record:
                 continue
             extract_ms.append(record["timings_ms"]["extract"])
@@ -90,6 +102,7 @@ def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
         "extract_ms": {"mean": round(statistics.mean(extract_ms), 2) if extract_ms else None,
                        "p95": _percentile(extract_ms, 0.95)},
         "ocr": _ocr_rates(ocr_counts),
+        "doctype_accuracy": _doctype_accuracy(doctypes),
         "scored_documents": scored,
         "worst_errors": [entry[-1] for entry in sorted(worst, key=lambda e: e[:3], reverse=True)],
         "invocations": config["invocations"],

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SocratextError
+from ..extract.classify import decide_doctype
 from ..extract.pipeline import extract_document, resolve_doctype
+from ..extract.schemas import SchemaRegistry
 from ..ocr_cache import cached_ocr
 from ..pipeline import OcrOptions
 from ..settings import Settings
@@ -66,12 +68,18 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
     if job.ocr_engine != GOLD_OCR:
         record["ocr"] = dataset.ocr_scores(item, document)
     if dataset.task == "fields":
-        doctype = resolve_doctype(dataset.schema, job.settings)
+        if item.schema:  # a set that mixes types: detection scored, extraction with the true type
+            decision = decide_doctype(document, SchemaRegistry(job.settings), job.settings.doctype_detector)
+            record["doctype"] = {"expected": item.schema, "detected": decision.detected,
+                                 "schema_name": decision.schema_name, "confidence": decision.confidence}
+        doctype = resolve_doctype(item.schema or dataset.schema, job.settings)
         result = extract_document(document, doctype, job.engine, job.settings)
         outcomes = compare(item.gold, result.data, doctype.schema, job.scoring)
         fields = []
         for outcome in outcomes:
             entry = outcome.as_dict()
+            if item.schema:
+                entry["field"] = f"{item.schema}.{entry['field']}"
             evidence = result.evidence.get(outcome.pointer or "")
             entry["source_text"] = evidence.source_text if evidence else ""
             fields.append(entry)

@@ -42,6 +42,7 @@ FIELD_HINTS_SCHEMA = {
         "stop_at": {"type": "string", "minLength": 1, "maxLength": 50},
         "keep_printed": {"type": "boolean"},
         "require_decimals": {"type": "boolean"},
+        "anywhere": {"type": "boolean"},
     },
 }
 
@@ -74,6 +75,19 @@ ROOT_HINTS_SCHEMA = {
     },
 }
 
+DETECTION_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "titles": _TEXTS,
+        "keywords": _TEXTS,
+        "patterns": _PATTERNS,
+        "specialises": {"type": "string", "maxLength": 64},
+        "auto": {"type": "boolean"},
+    },
+}
+
+_DETECTION = Draft202012Validator(DETECTION_SCHEMA)
 _FIELD_HINTS = Draft202012Validator(FIELD_HINTS_SCHEMA)
 _ROOT_HINTS = Draft202012Validator(ROOT_HINTS_SCHEMA)
 
@@ -86,3 +100,9 @@ def hint_problems(hints: object, where: str, root: bool) -> list[str]:
         inside = "/".join(str(p) for p in error.absolute_path)
         problems.append(f"{where}x-socratext{'/' + inside if inside else ''}: {error.message[:200]}")
     return problems
+
+
+def detection_problems(detection: object) -> list[str]:
+    """What is wrong with a schema's `x-socratext-detection` block (how `auto` recognises the type)."""
+    return [f"x-socratext-detection{'/' + '/'.join(str(p) for p in e.absolute_path) if e.absolute_path else ''}: "
+            f"{e.message[:200]}" for e in _DETECTION.iter_errors(detection)]

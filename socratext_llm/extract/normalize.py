@@ -14,10 +14,14 @@ MONTHS = {
     "juin": 6, "jun": 6, "june": 6, "juil": 7, "juillet": 7, "jul": 7, "july": 7, "aou": 8, "aout": 8,
     "aug": 8, "august": 8, "sep": 9, "sept": 9, "septembre": 9, "september": 9, "oct": 10, "octobre": 10,
     "october": 10, "nov": 11, "novembre": 11, "november": 11, "dec": 12, "decembre": 12, "december": 12,
+    # Dutch and German, for the invoices of neighbours
+    "januari": 1, "januar": 1, "februari": 2, "februar": 2, "maart": 3, "mrt": 3, "marz": 3, "mei": 5,
+    "juni": 6, "juli": 7, "augustus": 8, "okt": 10, "oktober": 10, "dezember": 12,
 }
 # the year may run straight into a time when OCR drops the space ("18/01/201810:27:03")
 NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,4})([/.\-])(\d{1,2})\2(\d{4}(?=\d{1,2}[:h]\d{2})|\d{2,4}(?![\d/\-]|\.\d))")
-WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er)?\s*[-/ ]?\s*([a-z]{3,9})\.?\s*[-/ ,]?\s*(\d{2,4})(?!\d)")
+WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})(?:er|\.)?\s*[-/ ]?\s*([a-z]{3,9})\.?\s*[-/ ,]?\s*(\d{2,4})(?!\d)")
+MONTH_FIRST_DATE = re.compile(r"(?<![a-z])([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,\s*(\d{4})(?!\d)")  # 'August 3, 2014'
 AMOUNT = re.compile(r"[-−]?\s?\d{1,3}(?:[ .,'\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?(?!\d)|[-−]?\d+(?:[.,]\d{1,2})?")
 
 
@@ -61,6 +65,12 @@ def normalize_date(text: str) -> str | None:
             found = _iso(int(year), month, int(day))
             if found:
                 return found
+    for match in MONTH_FIRST_DATE.finditer(plain):
+        month_name, day, year = match.groups()
+        month = MONTHS.get(month_name) or MONTHS.get(month_name[:3])
+        found = _iso(int(year), month, int(day)) if month else None
+        if found:
+            return found
     return None
 
 
@@ -111,6 +121,16 @@ def normalize_postcode(text: str) -> str | None:
     return match.group(1).replace(" ", "") if match else None
 
 
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "₹": "INR"}
+
+
+def normalize_currency(text: str) -> str | None:
+    """An ISO 4217 code from a code or a symbol ('€' → EUR; '$' is read as USD)."""
+    stripped = text.strip()
+    code = CURRENCY_SYMBOLS.get(stripped, stripped.upper())
+    return code if re.fullmatch(r"[A-Z]{3}", code) else None
+
+
 NORMALISERS = {
     "date": normalize_date,
     "amount": normalize_amount,
@@ -120,6 +140,7 @@ NORMALISERS = {
     "iban": lambda text: normalize_identifier(text) or None,
     "bic": lambda text: normalize_identifier(text) or None,
     "postcode": normalize_postcode,
+    "currency": normalize_currency,
     "identifier": lambda text: normalize_identifier(text) or None,
     "text": lambda text: " ".join(text.split()) or None,
 }

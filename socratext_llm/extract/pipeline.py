@@ -11,7 +11,7 @@ from ..settings import Settings, load_settings
 from .base import get_extraction_engine
 from .classify import guess_doctype
 from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
-from .result import ExtractionResult
+from .result import DoctypeDecision, ExtractionResult
 from .schemas import DocumentType, SchemaRegistry
 
 
@@ -44,7 +44,8 @@ def resolve_doctype(schema: str | Path | dict, settings: Settings, allow_paths: 
     return registry.get(schema, allow_paths=allow_paths)
 
 
-def extract_document(document: Document, doctype: DocumentType, engine_name: str, settings: Settings) -> ExtractionResult:
+def extract_document(document: Document, doctype: DocumentType, engine_name: str, settings: Settings,
+                     decision: DoctypeDecision | None = None) -> ExtractionResult:
     engine = get_extraction_engine(engine_name, settings)
     start = time.perf_counter()
     values = engine.extract(document, doctype)
@@ -60,7 +61,8 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
         status = "success"
     return ExtractionResult(schema_name=doctype.name, source=document.source, engine=engine_name, status=status,
                             data=values.data, evidence=values.evidence, checks=checks,
-                            timings_ms={"extract": round(extract_ms, 2)}, llm_tokens=values.llm_tokens)
+                            timings_ms={"extract": round(extract_ms, 2)}, llm_tokens=values.llm_tokens,
+                            doctype=decision)
 
 
 def read_and_extract(path: Path, options: ExtractOptions, settings: Settings,
@@ -69,9 +71,13 @@ def read_and_extract(path: Path, options: ExtractOptions, settings: Settings,
     start = time.perf_counter()
     document = ocr_document(Path(path), options.ocr, settings, on_page=on_page)
     ocr_ms = (time.perf_counter() - start) * 1000
+    decision = None
     if doctype is None:
-        doctype = resolve_doctype(options.schema, settings) or guess_doctype(document, SchemaRegistry(settings))
-    result = extract_document(document, doctype, options.engine or default_engine_name(settings), settings)
+        doctype = resolve_doctype(options.schema, settings)
+    if doctype is None:  # auto: the document's text chooses
+        guess = guess_doctype(document, SchemaRegistry(settings), settings.doctype_detector)
+        doctype, decision = guess.doctype, guess.decision
+    result = extract_document(document, doctype, options.engine or default_engine_name(settings), settings, decision)
     result.timings_ms["ocr"] = round(ocr_ms, 2)
     return document, result
 

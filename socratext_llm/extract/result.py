@@ -31,6 +31,17 @@ class Check(BaseModel):
 Status = Literal["success", "partial", "failure"]
 
 
+class DoctypeDecision(BaseModel):
+    """How `--schema auto` chose: the type detected (or `other`), the schema used (form_kv when unsure), why."""
+
+    detected: str
+    schema_name: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    method: str
+    reason: str
+    scores: dict[str, float] = Field(default_factory=dict, description="The best candidates' scores.")
+
+
 class ExtractionResult(BaseModel):
     schema_name: str
     source: SourceInfo | None = None
@@ -42,6 +53,7 @@ class ExtractionResult(BaseModel):
     errors: list[str] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     llm_tokens: int | None = None
+    doctype: DoctypeDecision | None = Field(None, description="Set when the type was detected (schema 'auto').")
 
     @property
     def failed_checks(self) -> list[Check]:

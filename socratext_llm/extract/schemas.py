@@ -20,12 +20,13 @@ from referencing import Registry
 from ..errors import SchemaError, SchemaNotFoundError
 from ..settings import Settings
 from . import user_patterns
-from .hints import hint_problems
+from .hints import detection_problems, hint_problems
 from .user_patterns import compile_user_pattern
 
 PROJECT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 SUFFIX = ".schema.json"
 HINT = "x-socratext"
+DETECTION = "x-socratext-detection"  # how `auto` recognises the type: titles, keywords, patterns
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 MAX_SCHEMA_BYTES = 256 * 1024
 MAX_SCHEMA_DEPTH = 32
@@ -141,6 +142,17 @@ def _hint_problems(schema: dict) -> list[str]:
     return problems
 
 
+def _detection_problems(schema: dict) -> list[str]:
+    """The `auto` detection block, checked like the hints (its patterns run on every document)."""
+    if DETECTION not in schema:
+        return []
+    problems = detection_problems(schema[DETECTION])
+    if not problems:
+        for pattern in schema[DETECTION].get("patterns", []):
+            problems += _pattern_problem(pattern, f"{DETECTION}/patterns")
+    return problems
+
+
 def _pattern_problem(pattern: str, where: str) -> list[str]:
     try:
         compile_user_pattern(pattern, ignore_case=True)
@@ -191,7 +203,7 @@ def validate_schema(schema: object, origin: str) -> dict:
             raise SchemaError(f"{origin}: invalid JSON Schema at {where}: {error.message[:200]}") from None
         if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict) or not schema["properties"]:
             raise SchemaError(f"{origin}: the root must be an object schema with properties (the fields to extract)")
-        problems = _hint_problems(schema)
+        problems = _hint_problems(schema) + _detection_problems(schema)
     if problems:
         raise SchemaError(f"{origin}: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     return schema

@@ -101,9 +101,38 @@ def mrz_errors(lines: list[str]) -> list[str]:
     return problems
 
 
+# ISO 3166-1 alpha-2 codes (and XK, used by banks for Kosovo): the country inside a BIC
+COUNTRIES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
+CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR
+GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO
+JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR
+MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO
+RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV
+TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW""".split())
+BIC = re.compile(r"[A-Z]{4}([A-Z]{2})[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+
+
+def bic_valid(value: str) -> bool:
+    """ISO 9362: 4-letter bank code, a real ISO 3166 country, 2-character location, optional branch."""
+    match = BIC.fullmatch(value.replace(" ", "").upper())
+    return match is not None and match.group(1) in COUNTRIES
+
+
+def postcode_valid(value: str) -> bool:
+    """A French postcode: 5 digits whose department exists (01–95, Corsica 20, overseas 971–976, 98x)."""
+    compact = value.replace(" ", "")
+    if not re.fullmatch(r"\d{5}", compact):
+        return False
+    department = int(compact[:2])
+    return 1 <= department <= 95 or compact[:3] in {"971", "972", "973", "974", "975", "976"} or compact[:2] == "98"
+
+
 VALIDATORS = {
     "siret": siret_valid,
     "siren": siren_valid,
     "iban": iban_valid,
     "nir": nir_valid,
+    "bic": bic_valid,
+    "postcode": postcode_valid,
 }

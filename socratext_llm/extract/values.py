@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from .normalize import AMOUNT, NORMALISERS, NUMERIC_DATE, WORD_DATE, normalize_date, parse_amount, strip_accents
+from .normalize import AMOUNT, MONTH_FIRST_DATE, NORMALISERS, NUMERIC_DATE, WORD_DATE, normalize_date, parse_amount, strip_accents
 from . import user_patterns
 from .textmatch import fold
 from .validators import VALIDATORS
@@ -26,11 +27,25 @@ def field_types(field: dict) -> set[str]:
     return set(kind) if isinstance(kind, list) else {kind}
 
 
+RATE_AFTER = re.compile(r"^\s*%")
+CURRENCY_AFTER = re.compile(r"^\s*(?:€|EUR\b|\$|£|₹)", re.IGNORECASE)
+CURRENCY_BEFORE = re.compile(r"(?:€|\bEUR|\$|£|₹|\bRs\.?|\bINR|\bUSD)\s*$", re.IGNORECASE)
+BARE_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+
+
+def _not_an_amount(token: str, before: str, after: str) -> bool:
+    """A rate ('20 %') or a bare year ('2014', not '1939 EUR' nor 'Rs 1939') where an amount is expected."""
+    return bool(RATE_AFTER.match(after)) or (BARE_YEAR.match(token) is not None and not CURRENCY_AFTER.match(after)
+                                             and not CURRENCY_BEFORE.search(before))
+
+
 def _amount(text: str, field: dict, hints: dict) -> ParsedValue | None:
     for match in reversed(list(AMOUNT.finditer(text))):
         token = match.group(0).strip()
         value = parse_amount(token)
         if value is None or not re.search(r"\d", token):
+            continue
+        if "integer" not in field_types(field) and _not_an_amount(token, text[:match.start()], text[match.end():]):
             continue
         if hints.get("require_decimals") and not re.search(r"[.,]\d{2}$", token):
             continue
@@ -45,7 +60,7 @@ def _amount(text: str, field: dict, hints: dict) -> ParsedValue | None:
 
 def _date(text: str, hints: dict) -> ParsedValue | None:
     plain = strip_accents(text).lower()
-    for pattern in (NUMERIC_DATE, WORD_DATE):
+    for pattern in (NUMERIC_DATE, WORD_DATE, MONTH_FIRST_DATE):
         for match in pattern.finditer(plain):
             iso = normalize_date(match.group(0))
             if iso:
@@ -54,14 +69,22 @@ def _date(text: str, hints: dict) -> ParsedValue | None:
     return None
 
 
-def parse_value(text: str, field: dict) -> ParsedValue | None:
-    """The field's value in the text, with its character span, or None when the text holds none."""
+def parse_value(text: str, field: dict, is_label: Callable[[str], bool] | None = None,
+                keep_invalid: bool = False) -> ParsedValue | None:
+    """The field's value in the text, with its character span, or None when the text holds none.
+
+    ``is_label`` rejects printed label text ('INVOICE', '/ Surname'); with ``keep_invalid`` a value
+    that fails its validator is returned (``valid`` False) when no valid one is there: a wrong check
+    digit is reported, never silently dropped."""
     hints = field.get("x-socratext", {})
     types = field_types(field)
     normalizer = hints.get("normalizer")
     if "pattern" in hints:
+        invalid = None
         for match in user_patterns.finditer(hints["pattern"], text):
             raw = match.group(0)
+            if is_label is not None and is_label(raw):
+                continue
             value = NORMALISERS[normalizer](raw) if normalizer in NORMALISERS else raw
             if value is None:
                 continue
@@ -71,7 +94,8 @@ def parse_value(text: str, field: dict) -> ParsedValue | None:
             parsed = ParsedValue(value, match.start(), match.end(), valid)
             if valid:
                 return parsed
-        return None
+            invalid = invalid or parsed
+        return invalid if keep_invalid else None
     if normalizer == "amount":
         return _amount(text, field, hints)
     if normalizer == "date" or field.get("format") == "date":
@@ -85,12 +109,12 @@ def parse_value(text: str, field: dict) -> ParsedValue | None:
         return None
     if types & {"number", "integer"}:
         return _amount(text, field, hints)
-    start = len(text) - len(text.lstrip(SEPARATORS))
+    start = len(text) - len(text.lstrip(SEPARATORS + ")"))  # '(s): VICTOR' after the label 'Prénom'
     value = text[start:]
     if hints.get("stop_at") and hints["stop_at"] in value:
         value = value[: value.index(hints["stop_at"])]
     value = value.strip(SEPARATORS)
-    if len(re.findall(r"\w", value)) < 2:
+    if len(re.findall(r"[^\W\d_]", value)) < 2 or (is_label is not None and is_label(value)):  # a name has letters
         return None
     limit = field.get("maxLength")
     if limit:

@@ -17,6 +17,7 @@ from .. import user_patterns
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
+from ..labels import LabelVocabulary
 from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
                          right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
@@ -30,6 +31,7 @@ LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{28,44}$")
 GRADE = re.compile(r"\((?:grade\s*)?(A|B|C|AE)\)|\bgrade\s+(A|B|C)\b|\b(AE)\b|accord d'experts", re.IGNORECASE)
+RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
 ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
 
@@ -37,8 +39,10 @@ ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:
 class Reader:
     """Extraction state for one document: its lines and the evidence found so far."""
 
-    def __init__(self, document: Document):
+    def __init__(self, document: Document, doctype: DocumentType | None = None):
         self.lines = placed_lines(document)
+        self.vocabulary = LabelVocabulary(doctype) if doctype is not None else None
+        self.used: list[tuple[int, int, int]] = []  # (line id, start, end) of values already taken
         self.evidence: dict[str, Evidence] = {}
         self.anchors: dict[str, PlacedLine] = {}
         self._rows: list[list[PlacedLine]] | None = None
@@ -50,35 +54,59 @@ class Reader:
             self._rows = _rows(self)
         return self._rows
 
+    def is_label(self, text: str) -> bool:
+        return self.vocabulary is not None and self.vocabulary.is_label(text)
+
+    def taken(self, placed: PlacedLine, start: int, end: int) -> bool:
+        return any(line == id(placed.line) and start < e and s < end for line, s, e in self.used)
+
     def record(self, pointer: str, placed: PlacedLine, start: int, end: int, confidence_factor: float = 1.0) -> None:
+        self.used.append((id(placed.line), start, end))
         box, confidence = span_box(placed.line, start, end)
         self.evidence[pointer] = Evidence(page=placed.page, bbox=box, source_text=placed.text,
                                           confidence=round(confidence * confidence_factor, 3), engine=ENGINE)
 
 
 def _candidates_after_label(reader: Reader, placed: PlacedLine, span: tuple[int, int]):
-    """Where a labelled value may be: after the label on its line, the pieces of the row to its right
-    (nearest first); only when nothing follows it on its line, the lines below."""
-    rest = placed.text[span[1]:]
+    """Where a labelled value may be: after the label on its line (its other-language twin skipped:
+    'Nom / Surname'), the pieces of the row to its right (nearest first); only when nothing follows it
+    on its line, the lines below. Each with True when it is beside the label, False below it."""
+    full = placed.text[span[1]:]
+    rest = reader.vocabulary.strip_leading(full) if reader.vocabulary else full
     if rest.strip(SEPARATORS):
-        yield placed, span[1], rest
+        yield placed, span[1] + len(full) - len(rest), rest, True
     for neighbour in right_neighbours(reader.lines, placed):
-        yield neighbour, 0, neighbour.text
-    if not rest.strip(SEPARATORS):
+        yield neighbour, 0, neighbour.text, True
+    if not RATE.sub("", rest).strip(SEPARATORS):  # nothing, or only the label's rate ('TVA 20 %')
         for below in lines_below(reader.lines, placed):
-            yield below, 0, below.text
+            yield below, 0, below.text, False
+
+
+def _column_head(reader: Reader, placed: PlacedLine) -> bool:
+    """The label heads a table column ('Désignation | Qté | Total HT'): three pieces or more side by
+    side on its row, none with a digit; what is under it is the column's first cell, not its value."""
+    row = next((row for row in reader.rows if placed in row), [placed])
+    return len(row) >= 3 and not any(re.search(r"\d", p.text) for p in row)
 
 
 def _matches_of_label(reader: Reader, label: str, field: dict, excluded: list[str]):
-    for placed in reader.lines:
+    """Each printed occurrence's value with its rank, best first: valid before invalid (kept, to be
+    reported), a value under a column head last, then in reading order."""
+    found = []
+    for order, placed in enumerate(reader.lines):
         span = find_label(placed, [label])
         if span is None or (excluded and contains_any(placed, excluded)):
             continue
-        for target, offset, text in _candidates_after_label(reader, placed, span):
-            parsed = parse_value(text, field)
+        for target, offset, text, beside in _candidates_after_label(reader, placed, span):
+            parsed = parse_value(text, field, reader.is_label, keep_invalid=True)
+            if parsed is not None and "pattern" in field.get("x-socratext", {}) and \
+                    _word_in_prose(text, parsed.start, parsed.end):
+                continue  # a code's form inside a phrase beside the label ('CENTRE AFFAIRES GRD')
             if parsed is not None:
-                yield parsed.value, target, offset + parsed.start, offset + parsed.end
+                rank = (not parsed.valid, not beside and _column_head(reader, placed), order)
+                found.append((rank, (parsed.value, target, offset + parsed.start, offset + parsed.end)))
                 break
+    return sorted(found, key=lambda entry: entry[0])
 
 
 def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine, int, int] | None:
@@ -87,7 +115,7 @@ def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine
     labels, excluded = hints.get("labels", []), hints.get("exclude_labels", [])
     select = hints.get("select", "first")
     if select == "largest":
-        found = [match for label in labels for match in _matches_of_label(reader, label, field, excluded)]
+        found = [match for label in labels for _, match in _matches_of_label(reader, label, field, excluded)]
         if not found:
             return None
         # the largest total, or the one printed after it once rounded (a few cents less)
@@ -95,9 +123,12 @@ def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine
         close = [item for item in found if largest - _as_number(item[0]) <= ROUNDING]
         return _cash_rounded(reader, max(close, key=lambda item: item[1].position), field)
     for label in labels:
-        found = list(_matches_of_label(reader, label, field, excluded))
-        if found:
-            return found[-1] if select == "last" else found[0]
+        ranked = _matches_of_label(reader, label, field, excluded)
+        if ranked:
+            if select == "last":  # the last printed among the best kind (valid, not under a column head)
+                best = ranked[0][0][:2]
+                return max((entry for entry in ranked if entry[0][:2] == best), key=lambda entry: entry[0][2])[1]
+            return ranked[0][1]
     return None
 
 
@@ -126,17 +157,30 @@ def _as_number(value: Any) -> float:
 def _anywhere(reader: Reader, field: dict) -> tuple[Any, PlacedLine, int, int] | None:
     """A value recognisable by its form alone (pattern, date, validated identifier), first in reading order."""
     hints = field.get("x-socratext", {})
+    if not hints.get("anywhere", True):  # a form too common to mean anything without its label
+        return None
     if not ("pattern" in hints or hints.get("normalizer") == "date" or field.get("format") == "date"):
         return None
     for placed in reader.lines:
-        parsed: ParsedValue | None = parse_value(placed.text, field)
-        if parsed is not None:
-            return parsed.value, placed, parsed.start, parsed.end
+        parsed: ParsedValue | None = parse_value(placed.text, field, reader.is_label)
+        if parsed is None or reader.taken(placed, parsed.start, parsed.end) or \
+                _word_in_prose(placed.text, parsed.start, parsed.end):
+            continue
+        return parsed.value, placed, parsed.start, parsed.end
     return None
 
 
 def _matches_any(patterns: list[str], text: str) -> bool:
     return any(user_patterns.search(pattern, text, ignore_case=True) for pattern in patterns)
+
+
+def _word_in_prose(text: str, start: int, end: int) -> bool:
+    """A code found by its form alone inside a run of words ('CENTRE AFFAIRES GRD' is no BIC): a word
+    on each side of it, and it holds no digit."""
+    before, after = text[:start].split(), text[end:].split()
+    token = text[start:end]
+    return bool(before and after) and not re.search(r"\d", token) and \
+        re.search(r"[A-Za-zÀ-ÿ]{2,}$", before[-1]) is not None and re.match(r"[A-Za-zÀ-ÿ]{2,}", after[0]) is not None
 
 
 def _strip(text: str, patterns: list[str]) -> str:
@@ -191,8 +235,9 @@ def _ends_with_any(text: str, keywords: list[str]) -> bool:
 def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
     rows = [row for row in reader.rows if row[0].page == 0][:HEADER_LINES]
     skips = hints.get("skip_patterns", [])
-    rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)' name no one
-            if not LABELLED_CODE.fullmatch(_row_text(row)) and not _matches_any(skips, _row_text(row))]
+    rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)', 'INVOICE' name no one
+            if not LABELLED_CODE.fullmatch(_row_text(row)) and not _matches_any(skips, _row_text(row))
+            and not reader.is_label(_row_text(row))]
     keywords = hints.get("keywords", [])
     keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
     wordy = [i for i, row in enumerate(rows)
@@ -326,7 +371,7 @@ class RulesEngine(ExtractionEngine):
     name = ENGINE
 
     def extract(self, document: Document, doctype: DocumentType) -> FieldValues:
-        reader = Reader(document)
+        reader = Reader(document, doctype)
         data: dict[str, Any] = {}
         for name, field in doctype.fields.items():
             data[name] = self._field(reader, document, name, field)
