@@ -209,8 +209,9 @@ def apply_machine_readable(document: Document, schema_name: str, fields: dict[st
             message=f"2D-Doc decoded ({twoddoc.header.document_type} {twoddoc.header.document_type_name}); "
                     f"signature: {twoddoc.signature_status}"))
         for name, sources in mapping_2d.items():
-            value = next((v for v in (_twoddoc_value(twoddoc, s) for s in sources) if v), None)
-            authorities.apply(name, value, Evidence(page=page, bbox=code.bbox, source_text=f"2D-Doc {sources[0]}",
+            source, value = next(((s, v) for s, v in ((s, _twoddoc_value(twoddoc, s)) for s in sources) if v),
+                                 (sources[0], None))
+            authorities.apply(name, value, Evidence(page=page, bbox=code.bbox, source_text=f"2D-Doc {source}",
                                                     confidence=1.0 if verified else 0.9, engine=TWODDOC_ENGINE),
                               "2D-Doc", cross_check=True)
     return authorities.checks

@@ -19,9 +19,10 @@ ALPHABET = re.compile(r"[A-Z0-9<]*")
 TO_DIGIT = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
 TO_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
 # look-alikes of fields that may hold letters and digits: swapped only when check digits decide
+# (6/G cannot be: G counts 16, the same as 6 modulo 10, so check digits never see that confusion)
 SWAPS = {"0": "OD", "O": "0", "D": "0", "Q": "0", "1": "I", "I": "1", "2": "Z", "Z": "2", "5": "S", "S": "5",
-         "6": "G", "G": "6", "8": "B", "B": "8"}
-MAX_SWAPS = 2
+         "8": "B", "B": "8"}
+MAX_SWAPS = 1  # two swaps would satisfy a check digit and a composite by chance too often
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,14 @@ def _holds(check: CheckSpec, lines: list[str]) -> bool:
 
 
 def failed_checks(lines: list[str], layout: MrzFormat) -> list[str]:
-    return [f"{check.name} check digit" for check in layout.checks if not _holds(check, lines)]
+    """Check digits that fail, and digits-only fields holding something else (a check digit values 'A'
+    like '0', so it cannot see that confusion)."""
+    failed = [f"{check.name} check digit" for check in layout.checks if not _holds(check, lines)]
+    for name, span in layout.fields.items():
+        value = span.of(lines)
+        if layout.kinds.get(name) == "digits" and not value.isdigit() and set(value) != {FILLER}:
+            failed.append(f"{name.replace('_', ' ')} not digits")
+    return failed
 
 
 def detect_format(lines: list[str]) -> MrzFormat | None:
@@ -226,8 +234,8 @@ def _swap_candidates(lines: list[str], layout: MrzFormat) -> list[tuple[int, int
 
 
 def repair(lines: list[str], layout: MrzFormat) -> tuple[list[str], list[str]]:
-    """Lines with class-forced repairs, then the unique smallest set of look-alike swaps (at most
-    MAX_SWAPS) that makes every check digit hold; no swap when none or several would."""
+    """Lines with class-forced repairs, then the one look-alike swap that makes every check digit hold;
+    no swap when none or several would."""
     lines, repairs = _force_classes(lines, layout)
     if not failed_checks(lines, layout):
         return lines, repairs
@@ -298,8 +306,8 @@ def _names(lines: list[str], layout: MrzFormat) -> tuple[str, str]:
         primary, _, secondary = layout.fields["names"].of(lines).strip(FILLER).partition("<<")
         return _text(primary), _text(secondary)
     given = layout.fields.get("given_names")
-    return _text(layout.fields["surname"].of(lines)), (_text(given.of(lines).replace("<<", ", ")).replace(" ,", ",")
-                                                       if given else "")
+    given_names = ", ".join(_text(part) for part in given.of(lines).strip(FILLER).split("<<") if part) if given else ""
+    return _text(layout.fields["surname"].of(lines)), given_names
 
 
 def parse_mrz(lines: list[str], today: date | None = None, layout: MrzFormat | None = None) -> MrzData | None:
