@@ -18,7 +18,7 @@ from ..extract.normalize import normalize_amount, normalize_identifier
 from ..extract.result import Check, Evidence
 from .mrz import FORMATS, MrzData, parse_mrz
 from .mrz_reader import read_mrz
-from .twoddoc import INVALID, VERIFIED, VERIFIED_TEST, TwoDDoc, TwoDDocError, parse_2ddoc, verify_signature
+from .twoddoc import INVALID, VERIFIED, VERIFIED_TEST, TwoDDoc, read_2ddoc
 
 MRZ_ENGINE, TWODDOC_ENGINE = "mrz", "2d-doc"
 MACHINE_READ = {MRZ_ENGINE, TWODDOC_ENGINE}
@@ -130,14 +130,9 @@ def document_2ddocs(document: Document, certificates_dir: Path | None) -> list[t
     found = []
     for page in document.pages:
         for code in page.codes:
-            if code.kind != "2d-doc":
-                continue
-            try:
-                parsed = parse_2ddoc(code.text)
-            except TwoDDocError:
-                continue
-            parsed.signature_status = verify_signature(parsed, certificates_dir)
-            found.append((parsed, code, page.index))
+            parsed = read_2ddoc(code.text, certificates_dir) if code.kind == "2d-doc" else None
+            if parsed is not None:
+                found.append((parsed, code, page.index))
     return found
 
 

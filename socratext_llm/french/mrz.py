@@ -53,9 +53,11 @@ class MrzFormat:
     prefix: str = ""  # what the first line starts with, when the format is told apart by it
     codes: str = "IAC"  # first letters of the document code this format allows (ICAO 9303: I, A, C cards)
 
+    def shaped(self, lines: list[str]) -> bool:
+        return tuple(len(line) for line in lines) == self.lengths and lines[0].startswith(self.prefix)
+
     def fits(self, lines: list[str]) -> bool:
-        return (tuple(len(line) for line in lines) == self.lengths and lines[0].startswith(self.prefix)
-                and lines[0][:1] in tuple(self.codes))
+        return self.shaped(lines) and lines[0][:1] in tuple(self.codes)
 
 
 def _s(line: int, start: int, end: int) -> Span:
@@ -145,6 +147,8 @@ def failed_checks(lines: list[str], layout: MrzFormat) -> list[str]:
     """Check digits that fail, and digits-only fields holding something else (a check digit values 'A'
     like '0', so it cannot see that confusion)."""
     failed = [f"{check.name} check digit" for check in layout.checks if not _holds(check, lines)]
+    if lines[0][:1] not in tuple(layout.codes):
+        failed.append("document code")
     for name, span in layout.fields.items():
         value = span.of(lines)
         if layout.kinds.get(name) == "digits" and not value.isdigit() and set(value) != {FILLER}:
@@ -359,7 +363,7 @@ def best_reading(candidates: list[list[str]], today: date | None = None, shortli
         for choice in itertools.product(*options):
             fitted = [fit for fit, _ in choice]
             forced, _ = _force_classes(fitted, layout)
-            if not layout.fits(forced):
+            if not layout.shaped(forced):
                 continue
             ranked.append((len(failed_checks(forced, layout)), sum(cost for _, cost in choice), layout, fitted))
     ranked.sort(key=lambda item: item[:2])

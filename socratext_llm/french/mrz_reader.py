@@ -116,8 +116,9 @@ def _last_zone(rows: list[ZoneRow]) -> list[ZoneRow]:
     zones = [group for group in groups if any("<<" in row.text for row in group)]
     if not zones:
         return []
-    widest = max(row.box[2] - row.box[0] for row in zones[-1])  # MRZ lines share one width
-    return [row for row in zones[-1] if row.box[2] - row.box[0] >= 0.7 * widest][-3:]
+    widest = max(row.box[2] - row.box[0] for row in zones[-1])  # MRZ lines share one width: a short
+    return [row for row in zones[-1]  # row without a filler is printed text beside the zone
+            if "<" in row.text or row.box[2] - row.box[0] >= 0.7 * widest][-3:]
 
 
 def _crop_row(image: np.ndarray, row: ZoneRow, left: float, right: float) -> np.ndarray:

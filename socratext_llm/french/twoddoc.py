@@ -257,16 +257,11 @@ def find_datamatrix(image: np.ndarray) -> list[FoundCode]:
     return found
 
 
-def read_2ddocs(image: np.ndarray, certificates_dir: Path | None = None) -> list[tuple[TwoDDoc, FoundCode]]:
-    """The 2D-Docs of a page image, parsed and their signatures checked; other DataMatrix codes are skipped."""
-    documents = []
-    for code in find_datamatrix(image):
-        if not code.text.startswith("DC"):
-            continue
-        try:
-            document = parse_2ddoc(code.text)
-        except TwoDDocError:
-            continue
-        document.signature_status = verify_signature(document, certificates_dir)
-        documents.append((document, code))
-    return documents
+def read_2ddoc(text: str, certificates_dir: Path | None = None) -> TwoDDoc | None:
+    """A decoded DataMatrix's text as a 2D-Doc, its signature checked; None when it is not one we can read."""
+    try:
+        document = parse_2ddoc(text)
+    except TwoDDocError:
+        return None
+    document.signature_status = verify_signature(document, certificates_dir)
+    return document
