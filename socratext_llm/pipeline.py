@@ -22,7 +22,7 @@ from .settings import Settings, load_settings
 
 MAX_UPSCALE = 3.0
 BLANK_INK_RATIO = 0.0005  # a page with less ink than this is blank: nothing to recognise
-CODE_PAGES = 2  # born-digital pages rendered to look for a 2D-Doc (printed on a document's first page)
+CODE_PAGES = 2  # born-digital pages whose images are searched for a 2D-Doc (printed on a first page)
 
 
 @dataclass(frozen=True)
@@ -139,12 +139,16 @@ def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Pa
 
 
 def text_layer_codes(page_input: PageInput, page: Page) -> list[MachineReadable]:
-    """A born-digital page's 2D-Doc is an image: the page is rendered to look for it (its MRZ, if any,
-    is text, read from the lines by the extraction)."""
-    image = np.asarray(page_input.render().convert("RGB"))
-    scale_x, scale_y = page.width_px / image.shape[1], page.height_px / image.shape[0]
-    return read_page_codes(image, None, lambda box: (box[0] * scale_x, box[1] * scale_y,
-                                                     box[2] * scale_x, box[3] * scale_y))
+    """A born-digital page's 2D-Doc is an embedded image: each one is searched (rendering the page
+    would cost seconds on a busy vector page); its MRZ, if any, is text, read from the lines."""
+    scale = page.width_px / page_input.width_pt
+    codes = []
+    for image, (x0, y0, x1, y1) in page_input.embedded_images() if page_input.embedded_images else []:
+        pixels = np.asarray(image)
+        sx, sy = (x1 - x0) * scale / pixels.shape[1], (y1 - y0) * scale / pixels.shape[0]
+        codes += read_page_codes(pixels, None, lambda box, sx=sx, sy=sy, x0=x0, y0=y0: (
+            x0 * scale + box[0] * sx, y0 * scale + box[1] * sy, x0 * scale + box[2] * sx, y0 * scale + box[3] * sy))
+    return codes
 
 
 def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> Iterator[Page]:
@@ -153,7 +157,7 @@ def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> I
     for page_input in source.iter_pages():
         if page_input.text_layer is not None and not options.force_ocr:
             page = text_layer_page(page_input)
-            if settings.read_codes and page_input.render is not None and page_input.index < CODE_PAGES:
+            if settings.read_codes and page_input.index < CODE_PAGES:
                 page.codes = text_layer_codes(page_input, page)
             yield page
             continue

@@ -128,3 +128,35 @@ def test_all_real_crops_decode_parse_and_verify(datasets):
     tax = parse_2ddoc(find_datamatrix(np.asarray(Image.open(root / "2Ddoc-checking_fili2b/DC03-FR00.PNG")
                                                   .convert("RGB")))[0].text)
     assert (tax.header.document_type, tax.get("40"), tax.get("41")) == ("04", "1234567890123", "1042876")
+
+
+def test_a_born_digital_pdf_with_an_embedded_2ddoc(tmp_path):
+    """A tax notice as a text PDF whose 2D-Doc is an embedded image (made here, signed with a key made
+    here): the code is found without rendering the page, fills the notice, and disagrees with a misprint."""
+    import pymupdf
+    import zxingcpp
+
+    from socratext_llm.extract.pipeline import extract
+    from socratext_llm.settings import load_settings
+
+    signed = _signed(TAX_MESSAGE, _certificate_and_key(tmp_path))
+    barcode = np.asarray(zxingcpp.create_barcode(signed, zxingcpp.BarcodeFormat.DataMatrix).to_image(scale=4))
+    image = tmp_path / "code.png"
+    Image.fromarray(np.pad(barcode, 16, constant_values=255)).save(image)
+    pdf = pymupdf.open()
+    page = pdf.new_page()
+    page.insert_text((72, 72), "Avis d'impot sur les revenus de l'annee 2012", fontsize=11)
+    page.insert_text((72, 100), "Revenu fiscal de reference : 1 042 875", fontsize=11)
+    page.insert_image(pymupdf.Rect(400, 150, 560, 210), filename=str(image))
+    pdf.save(tmp_path / "avis.pdf")
+
+    result = extract(tmp_path / "avis.pdf", "tax_notice", engine="rules",
+                     settings=load_settings(twoddoc_certificates_dir=tmp_path))
+    assert result.data["reference_tax_income"] == 1042876.0
+    assert result.data["fiscal_number_1"] == "1234567890123"
+    evidence = result.evidence["/reference_tax_income"]
+    scale = 300 / 72
+    assert evidence.engine == "2d-doc" and 400 * scale - 2 <= evidence.bbox.x0 < evidence.bbox.x1 <= 560 * scale + 2
+    income = [c for c in result.checks if c.field == "/reference_tax_income" and c.kind == "consistency"]
+    assert [c.ok for c in income] == [False] and result.status == "partial"
+    assert any(c.ok and "signature: verified" in c.message for c in result.checks if c.kind == "domain")

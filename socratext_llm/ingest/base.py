@@ -39,6 +39,8 @@ class PageInput:
     dpi: float
     text_layer: list[TextLayerBlock] | None = None
     render: Callable[[], Image.Image] | None = None
+    # raster images placed on a text-layer page (with their boxes in points): where a 2D-Doc is
+    embedded_images: Callable[[], list[tuple[Image.Image, tuple[float, float, float, float]]]] | None = None
     notes: list[str] = field(default_factory=list)
 
 
