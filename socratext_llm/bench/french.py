@@ -82,13 +82,14 @@ def bench_mrz(settings: Settings) -> dict:
                          "failed": reading.data.failed if reading else ["no zone found"],
                          "repairs": len(reading.data.repairs) if reading else 0}
         mrz_code = next((code for code in page.codes if code.kind == "mrz"), None)
-        if mrz_code is not None:
+        row["pipeline_mrz_valid"] = bool(mrz_code and not mrz_errors(mrz_code.text.splitlines()))
+        if row["pipeline_mrz_valid"]:
             read += 1
             pointers = [f"/{name}" for name in MRZ_FIELDS["id_document"]]
             from_mrz = [p for p in pointers if result.evidence.get(p) and result.evidence[p].engine == MRZ_ENGINE]
             row["id_document_fields_from_mrz"] = len(from_mrz)
-            filled += len(from_mrz) >= 6  # surname, names, dates, sex, nationality, number: the zone's fields
-            row["status"] = result.status
+            filled += len(from_mrz) == len(pointers)  # every field the zone holds (8: names, dates, sex, ...)
+        row["status"] = result.status
         per_image[key] = row
     return {"images": len(truth), "lines": lines_total, "readers": totals, "per_image": per_image,
             "mrz_read_by_pipeline": read, "id_document_filled_from_mrz": filled,
@@ -138,8 +139,9 @@ def _markdown(results: dict) -> str:
     out += ["", f"Spot-checked truth: {', '.join(mrz['spot_checked_entries'])} differ from the images in the "
             "provided file (see `SPOT_CHECKED` in `socratext_llm/bench/french.py`); `passport_asu` is ICAO's "
             "annotated bad example, its printed check digits fail by design.", "",
-            f"Pipeline: MRZ read on {mrz['mrz_read_by_pipeline']}/{mrz['images']} images; `id_document` filled "
-            f"from the MRZ (≥ 6 fields with evidence `mrz`) on {mrz['id_document_filled_from_mrz']}; "
+            f"Pipeline: MRZ read with valid check digits on {mrz['mrz_read_by_pipeline']}/{mrz['images']} images; "
+            f"`id_document` filled from it (all 8 fields the zone holds, evidence `mrz`) on "
+            f"{mrz['id_document_filled_from_mrz']} of those; "
             f"{mrz['seconds_per_image_pipeline']} s per image (OCR, both MRZ readers, extraction).", "",
             f"## 2D-Doc on {twod['crops']} crops", "",
             f"Decoded exactly as `decoded.json`: {twod['decoded_exact']}/{twod['crops']}; parsed per the ANTS "

@@ -247,7 +247,10 @@ def find_datamatrix(image: np.ndarray) -> list[FoundCode]:
 
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     found = []
-    for result in zxingcpp.read_barcodes(np.ascontiguousarray(grey), formats=zxingcpp.BarcodeFormat.DataMatrix):
+    # pages reach us upright (the pipeline rotates them) and 2D-Docs are dark on light: no rotated or
+    # inverted search, which halves the time on a full page
+    for result in zxingcpp.read_barcodes(np.ascontiguousarray(grey), formats=zxingcpp.BarcodeFormat.DataMatrix,
+                                         try_rotate=False, try_invert=False):
         if not result.valid or not result.bytes:
             continue
         corners = result.position
