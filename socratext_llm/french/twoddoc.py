@@ -94,15 +94,6 @@ class TwoDDoc:
     def get(self, identifier: str) -> str | None:
         return next((f.value for f in self.fields if f.identifier == identifier), None)
 
-    def summary(self) -> dict:
-        """What a report shows: header, named fields (values included: call it only where a user asked)."""
-        return {"version": self.header.version, "authority": self.header.authority,
-                "certificate": self.header.certificate, "document_type": self.header.document_type,
-                "document_type_name": self.header.document_type_name, "country": self.header.country,
-                "issue_date": self.header.issue_date.isoformat() if self.header.issue_date else None,
-                "signature": self.signature_status,
-                "fields": {f.identifier: {"name": f.name, "value": f.value} for f in self.fields}}
-
 
 @lru_cache(maxsize=1)
 def identifier_table() -> dict[str, dict]:
@@ -179,7 +170,10 @@ def parse_2ddoc(text: str) -> TwoDDoc:
     except (binascii.Error, ValueError) as error:
         raise TwoDDocError("the 2D-Doc signature is not valid Base32") from error
     fields = parse_message(signed_data[HEADER_LENGTHS[header.version]:])
-    annex = parse_message(annex_text) if annex_text else []
+    try:
+        annex = parse_message(annex_text) if annex_text else []
+    except TwoDDocError:
+        annex = []  # the annex is not signed and not used: a malformed one does not void the code
     return TwoDDoc(raw=text, header=header, fields=fields, signed_data=signed_data, signature=signature, annex=annex)
 
 
