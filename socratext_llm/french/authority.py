@@ -44,6 +44,7 @@ TWODDOC_FIELDS = {
 }
 OWN_CHECK = {"document_number": "document number", "birth_date": "birth date", "expiry_date": "expiry date"}
 ADDRESS_LINES = ("20", "21", "22", "23", "24", "25")
+LOOK_ALIKES = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
 CIVILITY = {"M", "MME", "MLLE", "MR", "MRS", "MAITRE", "ME"}
 
 
@@ -82,6 +83,10 @@ def agree(machine: Any, printed: Any) -> bool:
     left, right = _comparable(machine), _comparable(printed)
     if normalize_identifier(left.replace(" ", "")) == normalize_identifier(right.replace(" ", "")):
         return True
+    if re.search(r"\d", left + right):  # an identifier: OCR of the printed one confuses 0/O, 1/I, 8/B...
+        fold = str.maketrans(LOOK_ALIKES)
+        if left.replace(" ", "").translate(fold) == right.replace(" ", "").translate(fold):
+            return True
     words_left, words_right = set(left.split()) - CIVILITY, set(right.split()) - CIVILITY
     return bool(words_left) and (words_left == words_right or right.replace(" ", "").startswith(left.replace(" ", "")))
 
