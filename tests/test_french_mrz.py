@@ -222,3 +222,13 @@ def test_passport_specimen_fills_id_document_from_its_mrz(datasets, settings):
     disagreements = [c for c in result.checks if c.kind == "consistency" and not c.ok]
     assert all("MRZ says" in c.message for c in disagreements)
     assert result.status == ("partial" if result.failed_checks else "success")
+
+
+def test_a_two_line_zone_under_a_printed_line_with_a_filler():
+    from socratext_llm.french.mrz_reader import read_mrz
+
+    lines = td3("ERIKSSON", "ANNA", "L898902C3", "740812", "F", "120415", "ZE184226B")
+    page = [("SIGNATURE<<TITULAIRE HOLDER<<SIGNATURE<<<", (10, 100, 400, 118)),
+            (lines[0], (10, 120, 400, 138)), (lines[1], (10, 140, 400, 158))]
+    reading = read_mrz(None, page, ("ocr",))
+    assert reading.data.valid and reading.data.lines == lines and len(reading.rows) == 2

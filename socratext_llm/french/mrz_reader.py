@@ -163,7 +163,10 @@ def read_mrz(image: np.ndarray | None, lines: list[tuple[str, Box]], readers: tu
     tessdata = mrz_tessdata_dir()
     if "tesseract-mrz" in readers and image is not None and tesseract and tessdata is not None:
         readings["tesseract-mrz"] = tesseract_mrz_lines(image, rows, tesseract, tessdata)
-    data = best_reading([lines for lines in readings.values() if any(lines)])
-    if data is None:
-        return None
-    return MrzReading(data=data, rows=rows, readings=readings)
+    best: MrzReading | None = None
+    # three rows may be a TD1 zone, or a two-line zone under a line of printed text that has a '<'
+    for first in range(0, len(rows) - 1 if len(rows) == 3 else 1):
+        data = best_reading([lines[first:] for lines in readings.values() if any(lines[first:])])
+        if data is not None and (best is None or len(data.failed) < len(best.data.failed)):
+            best = MrzReading(data=data, rows=rows[first:], readings={k: v[first:] for k, v in readings.items()})
+    return best
