@@ -102,6 +102,17 @@ def test_a_decoded_2ddoc_fills_and_cross_checks_a_tax_notice(tmp_path):
     assert by_field[None].ok and "signature: verified" in by_field[None].message
 
 
+def test_an_altered_2ddoc_fills_nothing(tmp_path):
+    signed = _signed(TAX_MESSAGE, _certificate_and_key(tmp_path)).replace("1042876", "9042876")
+    document = _page_with(MachineReadable(kind="2d-doc", text=signed, bbox=BBox(x0=1, y0=1, x1=50, y1=50),
+                                          reader="zxing-cpp"))
+    data = {"reference_tax_income": 1042876.0}
+    checks = apply_machine_readable(document, "tax_notice", {"reference_tax_income": {"type": ["number", "null"]}},
+                                    data, {}, tmp_path)
+    assert data == {"reference_tax_income": 1042876.0}
+    assert [(c.ok, "signature: invalid" in c.message) for c in checks] == [(False, True)]
+
+
 def test_printed_and_machine_values_are_compared_loosely():
     assert agree("OSPELT BECK", "Ospelt-Beck") and agree("IMPOSABLE FRANCOIS", "M. François IMPOSABLE")
     assert agree(1042876.0, "1 042 876") and not agree(1042876.0, "2014")

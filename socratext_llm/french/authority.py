@@ -208,6 +208,8 @@ def apply_machine_readable(document: Document, schema_name: str, fields: dict[st
             kind="domain", field=None, ok=twoddoc.signature_status not in (VERIFIED_TEST, INVALID),
             message=f"2D-Doc decoded ({twoddoc.header.document_type} {twoddoc.header.document_type_name}); "
                     f"signature: {twoddoc.signature_status}"))
+        if twoddoc.signature_status == INVALID:
+            continue  # altered (or misread) data vouches for nothing: the printed values stay
         for name, sources in mapping_2d.items():
             source, value = next(((s, v) for s, v in ((s, _twoddoc_value(twoddoc, s)) for s in sources) if v),
                                  (sources[0], None))

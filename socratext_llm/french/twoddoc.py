@@ -69,7 +69,7 @@ class DataField:
     @property
     def as_date(self) -> date | None:
         """Dates are 4 hex digits (days since 2000-01-01) or 8 digits DDMMYYYY, depending on the identifier."""
-        if "date" not in self.name.lower():
+        if "date" not in self.name.lower() and "période" not in self.name.lower():  # 53: 'Début de période'
             return None
         if re.fullmatch(r"[0-9A-F]{4}", self.value):
             return _hex_date(self.value)
