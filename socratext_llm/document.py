@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: Page.codes (MRZ, 2D-Doc)
 
 
 class BBox(BaseModel):
@@ -90,6 +90,23 @@ class Block(BaseModel):
         return "\n".join(line.text for line in self.lines)
 
 
+CodeKind = Literal["mrz", "2d-doc"]
+
+
+class MachineReadable(BaseModel):
+    """A machine-readable zone or barcode read on a page (MRZ, 2D-Doc): its text, where, and who read it.
+
+    Kept apart from the lines: it is read by other means (check digits, a DataMatrix decoder) and
+    carries more authority than the OCR text around it.
+    """
+
+    kind: CodeKind
+    text: str = Field(description="MRZ: its lines joined by newlines; 2D-Doc: the raw message, control characters kept.")
+    bbox: BBox
+    line_boxes: list[BBox] = Field(default_factory=list, description="MRZ: one box per line, top to bottom.")
+    reader: str = Field(description="e.g. 'ocr+tesseract-mrz' or 'zxing-cpp'.")
+
+
 class Page(BaseModel):
     index: int = Field(ge=0, description="0-based position in the document.")
     width_pt: float
@@ -101,6 +118,7 @@ class Page(BaseModel):
     skew_angle: float = Field(0.0, description="Deskew angle applied, in degrees.")
     text_source: str = Field(description="'text-layer' or 'ocr:<engine>'.")
     blocks: list[Block] = Field(default_factory=list)
+    codes: list[MachineReadable] = Field(default_factory=list, description="MRZ and 2D-Doc read on the page.")
 
     @property
     def lines(self) -> list[Line]:

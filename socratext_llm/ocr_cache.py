@@ -20,8 +20,8 @@ from .pipeline import OcrOptions, ocr_document
 from .settings import Settings
 
 OCR_FIELDS = ("ocr_engine", "ocr_languages", "render_dpi", "max_ocr_side_px", "min_text_height_px", "deskew",
-              "detect_orientation", "binarize", "french_correction")
-CACHE_VERSION = "2"  # bump when OCR output changes
+              "detect_orientation", "binarize", "french_correction", "read_codes")
+CACHE_VERSION = "3"  # bump when OCR output changes
 DAY_S = 86_400
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .document import BBox, Document, Line, Page, SourceInfo, Word
+from .document import BBox, Document, Line, MachineReadable, Page, SourceInfo, Word
+from .french.codes import read_page_codes
 from .ingest import PageInput, SourceFile, display_name, file_sha256, open_source
 from .layout import LineGroup, build_blocks, group_lines
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
@@ -21,6 +22,7 @@ from .settings import Settings, load_settings
 
 MAX_UPSCALE = 3.0
 BLANK_INK_RATIO = 0.0005  # a page with less ink than this is blank: nothing to recognise
+CODE_PAGES = 2  # born-digital pages whose images are searched for a 2D-Doc (printed on a first page)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Pa
     height, width = prepared.image.shape[:2]
     blank = ink_ratio(prepared.image) < BLANK_INK_RATIO
     recognised = [] if blank else recognise_with_upscale(engine, prepared.image, settings.min_text_height_px)
+    codes: list[MachineReadable] = []
+    if settings.read_codes and not blank:  # before French correction: an MRZ is not French text
+        codes = read_page_codes(prepared.image, [(item.text, item.box) for item in recognised],
+                                lambda box: unrotate_box(box, prepared.skew_angle, width, height))
     if settings.french_correction:
         recognised = french_corrected(recognised, settings)
     if prepared.skew_angle:
@@ -129,7 +135,20 @@ def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Pa
     return Page(index=page_input.index, width_pt=width * 72.0 / dpi, height_pt=height * 72.0 / dpi,
                 width_px=width, height_px=height, dpi=dpi, rotation=prepared.rotation,
                 skew_angle=prepared.skew_angle, text_source=f"ocr:{engine.name}",
-                blocks=build_blocks(group_lines(lines), width, height))
+                blocks=build_blocks(group_lines(lines), width, height), codes=codes)
+
+
+def text_layer_codes(page_input: PageInput, page: Page) -> list[MachineReadable]:
+    """A born-digital page's 2D-Doc is an embedded image: each one is searched (rendering the page
+    would cost seconds on a busy vector page); its MRZ, if any, is text, read from the lines."""
+    scale = page.width_px / page_input.width_pt
+    codes = []
+    for image, (x0, y0, x1, y1) in page_input.embedded_images() if page_input.embedded_images else []:
+        pixels = np.asarray(image)
+        sx, sy = (x1 - x0) * scale / pixels.shape[1], (y1 - y0) * scale / pixels.shape[0]
+        codes += read_page_codes(pixels, None, lambda box, sx=sx, sy=sy, x0=x0, y0=y0: (
+            x0 * scale + box[0] * sx, y0 * scale + box[1] * sy, x0 * scale + box[2] * sx, y0 * scale + box[3] * sy))
+    return codes
 
 
 def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> Iterator[Page]:
@@ -137,7 +156,10 @@ def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> I
     engine: OcrEngine | None = None
     for page_input in source.iter_pages():
         if page_input.text_layer is not None and not options.force_ocr:
-            yield text_layer_page(page_input)
+            page = text_layer_page(page_input)
+            if settings.read_codes and page_input.index < CODE_PAGES:
+                page.codes = text_layer_codes(page_input, page)
+            yield page
             continue
         if engine is None:
             engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)

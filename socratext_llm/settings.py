@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     detect_orientation: bool = True
     binarize: bool = False
     french_correction: bool = Field(True, description="Map non-French look-alike characters back to French ones.")
+    read_codes: bool = Field(True, description="Read machine-readable zones (MRZ) and 2D-Doc barcodes on pages.")
+    twoddoc_certificates_dir: Path | None = Field(
+        None, description="Folder of 2D-Doc signing certificates named <AUTHORITY>-<CERTIFICATE>.pem|.der (e.g. "
+                          "FR01-SFR2.der from the ANTS); the specification's test certificate is always known.")
     lexicon_path: Path | None = Field(Path("/usr/share/dict/french"),
                                       description="French word list choosing accents (Debian's wfrench).")
     surya_dir: Path | None = Field(None, description="Local folder holding Surya's model weights.")

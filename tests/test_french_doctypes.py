@@ -19,8 +19,9 @@ from socratext_llm.extract.classify import guess_doctype
 from socratext_llm.extract.labels import LabelVocabulary
 from socratext_llm.extract.pipeline import AUTO, ExtractOptions, extract_document, read_and_extract
 from socratext_llm.extract.schemas import SchemaRegistry
-from socratext_llm.extract.validators import (COUNTRIES, bic_valid, iban_valid, mrz_errors, nir_valid,
-                                              postcode_valid, siren_valid, siret_valid)
+from socratext_llm.extract.validators import (COUNTRIES, bic_valid, iban_valid, nir_valid, postcode_valid,
+                                              siren_valid, siret_valid)
+from socratext_llm.french.mrz import mrz_errors
 from socratext_llm.extract.values import parse_value
 from socratext_llm.pipeline import OcrOptions, ocr_document
 

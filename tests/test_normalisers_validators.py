@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socratext_llm.extract.normalize import normalize_amount, normalize_date, normalize_text, parse_amount
-from socratext_llm.extract.validators import (iban_valid, luhn_valid, mrz_check_digit, mrz_errors, nir_valid,
+from socratext_llm.extract.validators import (iban_valid, luhn_valid, nir_valid,
                                               siren_valid, siret_valid)
 
 MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -103,16 +103,6 @@ def test_nir_key(sex, year, month, department, commune, order):
     nir = f"{body}{97 - numeric % 97:02d}"
     assert nir_valid(nir)
     assert not nir_valid(nir[:-2] + f"{(97 - numeric % 97 + 1) % 97:02d}")
-
-
-def test_mrz_check_digits_on_icao_specimen():
-    assert mrz_check_digit("L898902C3") == 6
-    assert mrz_check_digit("740812") == 2
-    lines = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-             "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
-    assert mrz_errors(lines) == []
-    assert mrz_errors([lines[0], lines[1].replace("L898902C36", "L898902C37")]) == [
-        "document number check digit", "composite check digit"]
 
 
 @given(st.text(max_size=50))

@@ -149,6 +149,16 @@ def bench_french(
     print(f"wrote {_bench(run_french_benchmark, load_settings(datasets_dir=data_dir), limit)}", file=sys.stderr)
 
 
+@bench_app.command("codes")
+def bench_codes(
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+) -> None:
+    """MRZ (17 specimens: RapidOCR, Tesseract-MRZ, combined) and 2D-Doc (13 crops: decoded, parsed, verified)."""
+    from ..bench.codes import run_codes_benchmark
+
+    print(f"wrote {_bench(run_codes_benchmark, load_settings(datasets_dir=data_dir))}", file=sys.stderr)
+
+
 @bench_app.command("api")
 def bench_api(
     rounds: Annotated[int, typer.Option(help="Sequential requests for the overhead measure.")] = 30,

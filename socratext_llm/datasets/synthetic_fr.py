@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..extract.validators import luhn_valid, mrz_check_digit
+from ..extract.validators import luhn_valid
+from ..french.mrz import check_digit as mrz_check_digit
 
 TYPES = ("payslip", "rent_receipt", "tax_notice", "rib", "bank_statement", "invoice", "id_document")
 LAYOUTS = ("inline", "columns", "stacked")

@@ -10,8 +10,9 @@ from typing import Any
 
 from .normalize import AMOUNT, normalize_date, normalize_identifier, normalize_text, parse_amount
 from .result import Check
+from ..french.mrz import mrz_errors
 from .schemas import DocumentType, data_validator
-from .validators import VALIDATORS, mrz_errors
+from .validators import VALIDATORS
 
 
 def schema_checks(data: dict, doctype: DocumentType) -> list[Check]:
@@ -108,12 +109,19 @@ class GroundingIndex:
         return bool(loose) and loose in self.loose
 
 
-def grounding_checks(data: dict, doctype: DocumentType, document_text: str) -> list[Check]:
+def grounding_checks(data: dict, doctype: DocumentType, document_text: str,
+                     machine_read: dict[str, str] | None = None) -> list[Check]:
+    """Each value found in the text; ``machine_read`` (pointer -> 'mrz' | '2d-doc') names values read from a
+    machine-readable zone or barcode, grounded there rather than in the OCR text."""
     index = GroundingIndex(document_text)
     checks = []
+    machine_read = machine_read or {}
 
     def visit(value: Any, field: dict, pointer: str) -> None:
         if value in (None, "", []):
+            return
+        if pointer in machine_read:
+            checks.append(Check(kind="grounding", field=pointer, ok=True, message=f"read from the {machine_read[pointer]}"))
             return
         if isinstance(value, dict):
             for key, sub in value.items():

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..document import Document
+from ..french.authority import MACHINE_READ
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings, load_settings
 from .base import get_extraction_engine
@@ -50,9 +51,10 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
     start = time.perf_counter()
     values = engine.extract(document, doctype)
     extract_ms = (time.perf_counter() - start) * 1000
+    machine_read = {pointer: e.engine for pointer, e in values.evidence.items() if e.engine in MACHINE_READ}
     checks = (schema_checks(values.data, doctype) + domain_checks(values.data, doctype)
-              + consistency_checks(values.data, doctype) + grounding_checks(values.data, doctype, document.text)
-              + values.checks)
+              + consistency_checks(values.data, doctype)
+              + grounding_checks(values.data, doctype, document.text, machine_read) + values.checks)
     if any(c.kind == "schema" and not c.ok for c in checks):
         status = "failure"
     elif any(not c.ok for c in checks):

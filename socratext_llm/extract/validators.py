@@ -53,54 +53,6 @@ def nir_valid(value: str) -> bool:
     return 97 - int(body) % 97 == key
 
 
-def mrz_check_digit(field: str) -> int:
-    """ICAO 9303 check digit: weights 7, 3, 1; digits as themselves, A–Z as 10–35, '<' as 0."""
-    weights = (7, 3, 1)
-    total = 0
-    for position, char in enumerate(field):
-        if char.isdigit():
-            value = int(char)
-        elif char.isalpha():
-            value = ord(char.upper()) - 55
-        else:
-            value = 0
-        total += value * weights[position % 3]
-    return total % 10
-
-
-def _check(field: str, digit: str) -> bool:
-    return digit.isdigit() and mrz_check_digit(field) == int(digit)
-
-
-def mrz_errors(lines: list[str]) -> list[str]:
-    """Failed check digits of a TD1 (3×30), TD3 passport (2×44) or French ID card (2×36) MRZ; [] when valid."""
-    lines = [line.strip().replace(" ", "") for line in lines if line.strip()]
-    shape = tuple(len(line) for line in lines)
-    problems: list[str] = []
-    if shape == (44, 44):
-        second = lines[1]
-        checks = {"document number": (second[0:9], second[9]), "birth date": (second[13:19], second[19]),
-                  "expiry date": (second[21:27], second[27]), "personal number": (second[28:42], second[42]),
-                  "composite": (second[0:10] + second[13:20] + second[21:43], second[43])}
-    elif shape == (30, 30, 30):
-        first, second = lines[0], lines[1]
-        checks = {"document number": (first[5:14], first[14]), "birth date": (second[0:6], second[6]),
-                  "expiry date": (second[8:14], second[14]),
-                  "composite": (first[5:30] + second[0:7] + second[8:15] + second[18:29], second[29])}
-    elif shape == (36, 36):  # French national ID card before 2021
-        first, second = lines[0], lines[1]
-        checks = {"document number": (second[0:12], second[12]), "birth date": (second[27:33], second[33]),
-                  "composite": (first + second[0:35], second[35])}
-    else:
-        return [f"unknown MRZ shape {shape}: expected 2×44, 3×30 or 2×36 characters"]
-    for name, (field, digit) in checks.items():
-        if name == "personal number" and set(field + digit) <= {"<"}:
-            continue
-        if not _check(field, digit if digit != "<" else "0"):
-            problems.append(f"{name} check digit")
-    return problems
-
-
 # ISO 3166-1 alpha-2 codes (and XK, used by banks for Kosovo): the country inside a BIC
 COUNTRIES = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ

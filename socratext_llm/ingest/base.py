@@ -52,6 +52,8 @@ class PageInput:
     dpi: float
     render: Callable[[], Image.Image]
     text_layer: list[TextLayerBlock] | None = None
+    # raster images placed on a text-layer page (with their boxes in points): where a 2D-Doc is looked for
+    embedded_images: Callable[[], list[tuple[Image.Image, tuple[float, float, float, float]]]] | None = None
     notes: list[str] = field(default_factory=list)
 
 

@@ -21,6 +21,7 @@ BOLD_FLAG = 16
 MIN_REAL_TEXT_CHARS = 20
 MIN_READABLE_RATIO = 0.85
 LARGE_IMAGE_COVER = 0.5
+MAX_BARCODE_IMAGE_PX = 8_000_000
 
 
 def readable_ratio(text: str) -> float:
@@ -213,7 +214,8 @@ class PdfSource(SourceFile):
                 raise translated(error, self.path, f"page {index + 1}") from error
             dpi = render_dpi(rect.width, rect.height, self.settings)
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
-                            text_layer=layer, render=self._renderer(index, dpi))
+                            text_layer=layer, render=self._renderer(index, dpi),
+                            embedded_images=self._images(index) if layer else None)
 
     def _renderer(self, index: int, dpi: int):
         def render() -> Image.Image:
@@ -223,6 +225,27 @@ class PdfSource(SourceFile):
             except (*PYMUPDF_ERRORS, MemoryError) as error:
                 raise translated(error, self.path, f"page {index + 1}") from error
         return render
+
+    def _images(self, index: int):
+        def images() -> list[tuple[Image.Image, tuple[float, float, float, float]]]:
+            """The page's raster images that could hold a barcode (40 px to MAX_BARCODE_IMAGE_PX), grey."""
+            page, found = self.doc.load_page(index), []
+            for info in page.get_images(full=True):
+                xref = info[0]
+                try:
+                    pixmap = pymupdf.Pixmap(self.doc, xref)
+                    if pixmap.n - pixmap.alpha != 1:
+                        pixmap = pymupdf.Pixmap(pymupdf.csGRAY, pixmap)
+                    rects = page.get_image_rects(xref)
+                except PYMUPDF_ERRORS:
+                    continue  # an image MuPDF cannot decode holds no code we could read
+                if not rects or min(pixmap.width, pixmap.height) < 40 or \
+                        pixmap.width * pixmap.height > MAX_BARCODE_IMAGE_PX:
+                    continue
+                image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples)
+                found += [(image, tuple(rect)) for rect in rects]
+            return found
+        return images
 
     def close(self) -> None:
         if getattr(self, "doc", None) is not None:

@@ -30,7 +30,7 @@ class HybridEngine(ExtractionEngine):
         except LlmUnavailableError as error:  # the rules engine is the fallback
             rules.checks.append(Check(kind="engine", ok=False, message=f"LLM unavailable, rules only: {error.message}"))
             return rules
-        data, evidence, checks = {}, {}, []
+        data, evidence, checks = {}, {}, list(rules.checks)  # the rules' MRZ / 2D-Doc cross-checks stand
         for name, field in doctype.fields.items():
             ours, theirs = rules.data.get(name), llm.data.get(name)
             use_llm = _unusable(ours, field) and not _unusable(theirs, field)

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ...document import Document
+from ...french.authority import apply_machine_readable, mrz_field
 from ..normalize import normalize_amount, normalize_date
 from .. import user_patterns
 from ..base import ExtractionEngine, FieldValues, extraction_engines
@@ -29,7 +30,6 @@ ENGINE = "rules"
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
 LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
-MRZ_LINE = re.compile(r"^[A-Z0-9<]{28,44}$")
 GRADE = re.compile(r"\((?:grade\s*)?(A|B|C|AE)\)|\bgrade\s+(A|B|C)\b|\b(AE)\b|accord d'experts", re.IGNORECASE)
 RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
@@ -290,19 +290,6 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
     return " ".join(_row_text(row) for row in taken)[: field.get("maxLength", 10_000)], [p for row in taken for p in row]
 
 
-def _mrz(reader: Reader) -> tuple[list[str], list[PlacedLine]] | None:
-    candidates = [(p, p.text.replace(" ", "").replace("«", "<").upper()) for p in reader.lines]
-    run: list[tuple[PlacedLine, str]] = []
-    for placed, compact in candidates:
-        if MRZ_LINE.match(compact) and "<" in compact:
-            run.append((placed, compact))
-        elif run:
-            break
-    if len(run) < 2:
-        return None
-    return [c for _, c in run[:3]], [p for p, _ in run[:3]]
-
-
 def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine]]:
     pairs = []
     for placed in reader.lines:
@@ -375,7 +362,9 @@ class RulesEngine(ExtractionEngine):
         data: dict[str, Any] = {}
         for name, field in doctype.fields.items():
             data[name] = self._field(reader, document, name, field)
-        return FieldValues(data, reader.evidence)
+        checks = apply_machine_readable(document, doctype.name, doctype.fields, data, reader.evidence,
+                                        self.settings.twoddoc_certificates_dir)
+        return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
         hints = field.get("x-socratext", {})
@@ -394,9 +383,9 @@ class RulesEngine(ExtractionEngine):
                 reader.record(pointer, found[1][0], 0, len(found[1][0].text), 0.7)
                 return found[0]
         elif strategy == "mrz":
-            found = _mrz(reader)
+            found = mrz_field(document)
             if found:
-                reader.record(pointer, found[1][0], 0, len(found[1][0].text))
+                reader.evidence[pointer] = found[1]
                 return found[0]
             return []
         elif strategy in ("key_values", "line_items", "graded_statements"):
