@@ -190,8 +190,9 @@ def test_embedding_detector_reads_the_type_by_meaning(synthetic, settings):
 
 
 @pytest.mark.parametrize("detection, problem", [({"patterns": ["("]}, "bad regular expression"),
-                                                ({"specialises": 3}, "specialises"),
-                                                ({"titles": "FACTURE"}, "titles must be a list")])
+                                                ({"specialises": 3}, "specialises: 3 is not of type 'string'"),
+                                                ({"titles": "FACTURE"}, "titles: 'FACTURE' is not of type 'array'"),
+                                                ({"title": ["FACTURE"]}, "('title' was unexpected)")])
 def test_detection_hints_are_checked_when_a_schema_loads(detection, problem):
     from socratext_llm.errors import SchemaError
     from socratext_llm.extract.schemas import validate_schema
