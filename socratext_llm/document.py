@@ -72,18 +72,27 @@ class Line(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     order: int = 0
     words: list[Word] = Field(default_factory=list)
+    font_size: float | None = Field(None, description="Largest font size in points (text layer only).")
+    bold: bool = False
 
 
-BlockKind = Literal["text", "heading"]
+BlockKind = Literal["paragraph", "heading", "list_item", "table", "figure", "caption", "page_header",
+                    "page_footer"]
+FURNITURE: frozenset[str] = frozenset({"page_header", "page_footer"})
 
 
 class Block(BaseModel):
-    kind: BlockKind = "text"
+    kind: BlockKind = "paragraph"
     heading_level: int | None = Field(None, ge=1, le=6)
     bbox: BBox
     bbox_norm: BBox
     order: int = 0
     lines: list[Line] = Field(default_factory=list)
+    section: list[str] = Field(default_factory=list,
+                               description="Headings enclosing the block, outermost first.")
+    paragraph: int | None = Field(
+        None, description="Document-wide index of the logical paragraph the block belongs to: blocks sharing it "
+                          "are one paragraph cut by a column or page break (or a cell printed beside it).")
 
     @property
     def text(self) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .document import BBox, Document, Line, Page, SourceInfo, Word
 from .ingest import PageInput, SourceFile, file_sha256, open_source
-from .layout import LineGroup, build_blocks, group_lines
+from .layout import LineGroup, annotate_structure, build_blocks, group_lines
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
 from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
@@ -52,7 +52,9 @@ def text_layer_page(page_input: PageInput) -> Page:
             words = [_word(w.text, BBox(x0=w.box[0] * scale, y0=w.box[1] * scale, x1=w.box[2] * scale,
                                         y1=w.box[3] * scale), 1.0, width, height) for w in layer_line.words]
             box = BBox.enclosing([w.bbox for w in words])
-            lines.append(_line_from_boxes(" ".join(w.text for w in words), box, 1.0, words, width, height))
+            line = _line_from_boxes(" ".join(w.text for w in words), box, 1.0, words, width, height)
+            line.font_size, line.bold = layer_line.font_size, layer_line.bold
+            lines.append(line)
         sizes = [line.font_size for line in block.lines]
         groups.append(LineGroup(lines, font_size=statistics.median(sizes),
                                 bold=all(line.bold for line in block.lines)))
@@ -158,7 +160,8 @@ def ocr_document(path: Path, options: OcrOptions, settings: Settings,
             pages.append(page)
             if on_page:
                 on_page(len(pages), info.page_count)
-    return Document(source=info, pages=pages)
+        outline = source.outline()
+    return annotate_structure(Document(source=info, pages=pages), outline)
 
 
 def ocr(path: str | Path, engine: str | None = None, password: str | None = None, force_ocr: bool = False,

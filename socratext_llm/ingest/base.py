@@ -29,6 +29,15 @@ class TextLayerBlock:
     lines: list[TextLayerLine]
 
 
+@dataclass(frozen=True)
+class OutlineEntry:
+    """A bookmark of the PDF outline: its level (1 = top), title and 0-based page."""
+
+    level: int
+    title: str
+    page: int
+
+
 @dataclass
 class PageInput:
     """One page as ingested: either a usable text layer, or an image to OCR."""
@@ -54,6 +63,10 @@ class SourceFile(ABC):
 
     @abstractmethod
     def iter_pages(self) -> Iterator[PageInput]: ...
+
+    def outline(self) -> list[OutlineEntry]:
+        """The document's bookmarks; formats that have none return an empty list."""
+        return []
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release file handles; backends that hold none keep this no-op."""

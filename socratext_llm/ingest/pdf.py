@@ -1,6 +1,7 @@
 """PDF backend (PyMuPDF): the embedded text layer when it is real text, a 300 dpi render otherwise."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from PIL import Image
 
 from ..errors import CorruptInputError, EmptyInputError, EncryptedInputError, InputTooLargeError
 from ..settings import Settings
-from .base import PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord
+from .base import OutlineEntry, PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord
 
 pymupdf.TOOLS.mupdf_display_errors(False)  # errors reach the user as our one-line messages instead
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -19,6 +20,7 @@ BOLD_FLAG = 16
 MIN_REAL_TEXT_CHARS = 20
 MIN_READABLE_RATIO = 0.85
 LARGE_IMAGE_COVER = 0.5
+LEADER_DOTS = re.compile(r"[.…·_]{3,}")  # a table of contents' dot leaders are text, not noise
 
 
 def readable_ratio(text: str) -> float:
@@ -40,7 +42,7 @@ def readable_ratio(text: str) -> float:
 
 def has_real_text(text: str, image_cover: float) -> bool:
     """Whether a page's text layer can be trusted instead of OCR."""
-    stripped = "".join(text.split())
+    stripped = LEADER_DOTS.sub("", "".join(text.split()))
     if len(stripped) < MIN_REAL_TEXT_CHARS and image_cover >= LARGE_IMAGE_COVER:
         return False  # a scan with a stamp or page number drawn as text
     if not stripped:
@@ -175,6 +177,14 @@ class PdfSource(SourceFile):
                 raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be read ({error})") from error
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
                             text_layer=layer, render=None if layer else self._renderer(index, dpi))
+
+    def outline(self) -> list[OutlineEntry]:
+        try:
+            toc = self.doc.get_toc(simple=True)
+        except (RuntimeError, ValueError):
+            return []  # a broken outline is no reason to refuse the document
+        return [OutlineEntry(level=int(level), title=" ".join(str(title).split()), page=int(page) - 1)
+                for level, title, page in toc if int(page) >= 1 and str(title).strip()]
 
     def _renderer(self, index: int, dpi: int):
         def render() -> Image.Image:
