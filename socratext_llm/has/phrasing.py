@@ -39,7 +39,7 @@ CONDITION = re.compile(
     r"(?:^|\b)(?P<condition>(?:chez|pour)\s+(?:les?|la|l" + _APOS + r"|un|une|des|tout|toute|tous)\s*[^,;:()]{3,}"
     r"|en\s+cas\s+d[e" + _APOS[1:-1] + r"][^,;:()]{2,}"
     r"|en\s+l" + _APOS + r"absence\s+d[e" + _APOS[1:-1] + r"][^,;:()]{2,}"
-    r"|(?:si|lorsqu" + _APOS + r"|lorsque|quand|dès\s+que|avant|après)\s*[^,;:()]{3,}"
+    r"|(?:(?:si|lorsque|quand|dès\s+que)\s+|lorsqu" + _APOS + r"|s" + _APOS + r"(?=ils?\b))[^,;:()]{3,}"
     r"|dans\s+(?:les?|la|l" + _APOS + r")\s*(?:cas|situations?|formes?|contextes?)\s+[^,;:()]{2,})", re.IGNORECASE)
 ACTION_AFTER = re.compile(
     r"\b(?:il\s+(?:est|n" + _APOS + r"est\s+(?:pas|plus))\s+(?:\w+\s+)?(?:recommandé|conseillé|préconisé|"
@@ -54,6 +54,7 @@ LEGEND = re.compile(
 BOILERPLATE = re.compile(
     r"^(?:les\s+recommandations\s+de\s+bonne\s+pratique\s+\(RBP\)\s+sont\s+définies|elles\s+ne\s+sauraient\s+dispenser|"
     r"cette\s+recommandation\s+de\s+bonne\s+pratique\s+a\s+été\s+élaborée|ce\s+dernier\s+ainsi\s+que\s+la\s+synthèse|"
+    r"les\s+RBP\s+sont\s+des\s+synthèses|"
     r"l" + _APOS + r"absence\s+de\s+gradation\s+ne\s+signifie|les\s+objectifs\s+de\s+cette\s+recommandation,)", re.IGNORECASE)
 MAX_CLAUSE_WORDS = 25
 
@@ -83,11 +84,13 @@ def is_legend(text: str) -> bool:
 
 
 def direction(text: str) -> Direction | None:
+    """A negation anywhere decides; otherwise the first of 'peut être envisagé' and 'est recommandé' does."""
     if NOT_RECOMMENDED.search(text):
         return "not_recommended"
-    if MAY_BE_CONSIDERED.search(text):
+    may, must = MAY_BE_CONSIDERED.search(text), PRESCRIPTIVE.search(text)
+    if may and (must is None or may.start() <= must.start()):
         return "may_be_considered"
-    if PRESCRIPTIVE.search(text) or GRADE_MARKER.search(text):
+    if must or GRADE_MARKER.search(text):
         return "recommended"
     return None
 

@@ -22,13 +22,14 @@ from .phrasing import condition_and_action, direction, grade_marker, is_legend, 
 
 __all__ = ["extract_metadata", "extract_statements"]
 
-PRINTED_ID = re.compile(r"^\s*(R\s?\.?\s?\d{1,3})\b[.:)]?\s*")
+PRINTED_ID = re.compile(r"^\s*(?:(?P<cell>A|B|C|AE)\s+)?(?P<id>R\s?\.?\s?\d{1,3})\b[.:)]?\s*")
 GRADE_CELL = re.compile(r"^\s*(A|B|C|AE)\s*$")
 SKIPPED_SECTIONS = re.compile(
     r"^\W*(?:\d+\.?\s*)?(?:sommaire|table des mati[eè]res|abr[ée]viations|glossaire|participants|remerciements|"
     r"fiche descriptive|descriptif de la publication|r[ée]f[ée]rences|bibliographie|grade des recommandations|"
     r"m[ée]thode|liste des (?:tableaux|figures))", re.IGNORECASE)
 LEADERS = re.compile(r"\.{4,}|…{2,}")
+MIN_WORDS = 4  # shorter is a fragment of a table or a chart ('recommandé.')
 FOOTNOTE_RATIO = 0.88  # text this much smaller than the body is a footnote
 INDENT_TOLERANCE = 10.0  # pixels: a paragraph indented under a numbered recommendation's text belongs to it
 
@@ -118,16 +119,19 @@ def _units(document: Document) -> list[Unit]:
             continue
         if kind not in ("paragraph", "list_item", "heading") or _skipped(first.section):
             continue
-        sizes = [line.font_size for _, block in blocks for line in block.lines if line.font_size]
-        if body and sizes and statistics.median(sizes) < FOOTNOTE_RATIO * body:
-            continue
         passage = _passage(blocks, kind)
         text = passage.text
+        match = PRINTED_ID.match(text)
+        sizes = [line.font_size for _, block in blocks for line in block.lines if line.font_size]
+        if not match and body and sizes and statistics.median(sizes) < FOOTNOTE_RATIO * body:
+            continue
         if len(text) <= 2 or LEADERS.search(text) or text.startswith("*") or is_legend(text):
             continue
-        match = PRINTED_ID.match(text)
+        glyph, rest = strip_bullet(text)
+        if glyph is not None:
+            passage = _cut_front(passage, len(text) - len(rest))
         if match:
-            printed = re.sub(r"\s", "", match.group(1))
+            printed = re.sub(r"\s", "", match["id"])
             printed = printed if "." in printed else printed.replace("R", "R.", 1)
             current_id = (printed, passage.x0)
             if match.end() >= len(text):
@@ -135,7 +139,7 @@ def _units(document: Document) -> list[Unit]:
             passage = _cut_front(passage, match.end())
         elif current_id is not None and passage.x0 <= current_id[1] + INDENT_TOLERANCE:
             current_id = None
-        cell = _cell_grade(blocks, cells)
+        cell = match["cell"] if match and match["cell"] else _cell_grade(blocks, cells)
         source: GradeSource | None = ("table" if current_id else "margin") if cell else None
         if cell is None and heading_grade:
             cell, source = heading_grade, "heading"
@@ -199,6 +203,8 @@ def _statement(passage: Passage, start: int, end: int, unit: Unit, text: str | N
         grade, source = None, None
     if grade is None and not is_prescriptive(body) and unit.printed_id is None:
         return None
+    if len(body.split()) < MIN_WORDS or is_legend(body):
+        return None
     clean = " ".join(body.split())
     page, box = passage.evidence(start, end)
     condition, action = condition_and_action(strip_markers(clean))
@@ -249,7 +255,7 @@ def _unit_statements(unit: Unit) -> list[Statement]:
 
 
 def _complete_clause(item: Passage) -> bool:
-    rest, _ = strip_bullet(item.text)
+    _, rest = strip_bullet(item.text)
     return rest[:1].isupper() and is_prescriptive(rest)
 
 

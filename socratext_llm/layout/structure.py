@@ -194,7 +194,8 @@ def assign_sections(pages: Sequence[Page]) -> None:
                 level = numbering_depth(text) or block.heading_level
                 block.heading_level = level
                 if previous is not None and previous.kind == "heading" and previous.heading_level == level \
-                        and stack and stack[-1][0] == level and numbering_depth(text) is None:
+                        and stack and stack[-1][0] == level and numbering_depth(text) is None \
+                        and numbering_depth(stack[-1][1]) is None and strip_bullet(text)[0] is None:
                     stack[-1] = (level, f"{stack[-1][1]} {text}")
                     block.paragraph = previous.paragraph
                     block.section = list(previous.section)

@@ -1,0 +1,99 @@
+"""Document structure: line joining, French sentences (properties), and structure of real born-digital PDFs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from socratext_llm.export import to_markdown
+from socratext_llm.layout import paragraph_text, paragraphs
+from socratext_llm.layout.text_flow import join_lines, sentences, split_sentences, strip_bullet
+from socratext_llm.pipeline import OcrOptions, ocr_document
+
+WORDS = st.text(alphabet="abcdéèxyzABCDÉ", min_size=1, max_size=8)
+
+
+def test_line_end_hyphens_and_soft_hyphens_are_joined():
+    assert join_lines(["l’activité phy-", "sique régulière"]) == "l’activité physique régulière"
+    assert join_lines(["chirurgie prophy\u00ad", "lactique"]) == "chirurgie prophylactique"
+    assert join_lines(["Saint-", "Denis"]) == "Saint- Denis"  # a capital after the hyphen: a name, kept
+
+
+@given(st.lists(st.lists(WORDS, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=6))
+def test_lines_without_hyphens_meet_with_one_space(lines):
+    assert join_lines(lines) == " ".join(lines)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Voir cf. art. L. 1111-2 du code. La dose est de 2,5 mg. Il est recommandé (grade B). Puis p. ex. Dr. Roux.",
+     ["Voir cf. art. L. 1111-2 du code.", "La dose est de 2,5 mg.", "Il est recommandé (grade B).",
+      "Puis p. ex. Dr. Roux."]),
+    ("R.12 La valeur 0.5 est haute. 2 patients sur 3 guérissent.",
+     ["R.12 La valeur 0.5 est haute.", "2 patients sur 3 guérissent."]),
+    ("Il faut évaluer la douleur, etc. Le traitement suit.", ["Il faut évaluer la douleur, etc.", "Le traitement suit."]),
+])
+def test_french_sentences_survive_abbreviations_and_decimals(text, expected):
+    assert sentences(text) == expected
+
+
+SENTENCE = st.builds(lambda words, end: " ".join(words).capitalize() + end,
+                     st.lists(st.sampled_from(["dose", "2,5", "mg", "cf.", "p.", "ex.", "art.", "L.", "patient",
+                                               "1111-2", "R.12", "(grade", "B)", "0.5"]), min_size=1, max_size=8),
+                     st.sampled_from([".", " !", " ?"]))
+
+
+@given(st.lists(SENTENCE, min_size=1, max_size=5))
+def test_sentence_spans_cover_the_text_in_order(parts):
+    text = " ".join(parts)
+    spans = split_sentences(text)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert "".join(text[s:e] for s, e in spans).replace(" ", "") == text.replace(" ", "")
+    assert len(spans) <= len(parts)
+
+
+@given(st.text(max_size=60))
+def test_sentence_splitting_never_loses_a_character(text):
+    spans = split_sentences(text)
+    assert "".join(text[s:e] for s, e in spans).split() == text.split() or \
+        "".join(text[s:e] for s, e in spans).replace(" ", "") == "".join(text.split())
+
+
+def test_bullets_and_list_numbers_are_recognised_but_not_heading_numbers():
+    assert strip_bullet("‒ population générale") == ("‒", "population générale")
+    assert strip_bullet("■ de grossesse") == ("■", "de grossesse")
+    assert strip_bullet("a) premier cas") == ("a)", "premier cas")
+    assert strip_bullet("1. Antalgie")[0] is None
+
+
+@pytest.fixture(scope="module")
+def dt2(datasets: Path, settings):
+    return ocr_document(datasets / "has" / "01_HAS2024_RBP_strategie_therapeutique_DT2.pdf", OcrOptions(), settings)
+
+
+@pytest.mark.datasets
+def test_running_footers_and_page_numbers_are_marked_not_text(dt2):
+    page = dt2.pages[11]
+    footers = [b for b in page.blocks if b.kind == "page_footer"]
+    assert footers and "Stratégie thérapeutique" in footers[0].lines[0].text
+    assert all(b.section for b in page.blocks if b.kind not in ("page_header", "page_footer"))
+
+
+@pytest.mark.datasets
+def test_a_paragraph_is_joined_across_the_grade_cell_printed_beside_it(dt2):
+    texts = [paragraph_text(blocks) for blocks in paragraphs(dt2)]
+    joined = next(text for text in texts if text.startswith("R.13 "))
+    assert "recommandée dans la prise en charge initiale* du patient" in joined  # two blocks, the 'B' cell between
+
+
+@pytest.mark.datasets
+def test_markdown_writes_heading_levels_from_numbering(datasets: Path, settings):
+    document = ocr_document(datasets / "has" / "03_HAS2020_RBP_antalgie_sedation_fin_de_vie_texte_recos.pdf",
+                            OcrOptions(), settings)
+    markdown = to_markdown(document)
+    assert "\n# 1. Antalgie des douleurs rebelles en situations palliatives\n" in markdown
+    assert "\n## 1.1 Antalgie des douleurs rebelles (spontanées) en situations palliatives\n" in markdown
+    assert "\n### 1.1.1 Changement d’opioïde hors voies d’administration centrales\n" in markdown
+    assert "HAS / Service des bonnes pratiques professionnelles / Janvier 2020" not in markdown  # running footer
+    assert "\n- de phénomène de tolérance ;\n" in markdown
