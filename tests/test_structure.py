@@ -1,6 +1,7 @@
 """Document structure: line joining, French sentences (properties), and structure of real born-digital PDFs."""
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ SENTENCE = st.builds(lambda words, end: " ".join(words).capitalize() + end,
 def test_sentence_spans_cover_the_text_in_order(parts):
     text = " ".join(parts)
     spans = split_sentences(text)
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))
     assert "".join(text[s:e] for s, e in spans).replace(" ", "") == text.replace(" ", "")
     assert len(spans) <= len(parts)
 

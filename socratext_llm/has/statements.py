@@ -246,7 +246,7 @@ def _unit_statements(unit: Unit) -> list[Statement]:
     if own_items:
         lead_grade = grade_marker(passage.text)
         for item in items:
-            rest, glyph = _item_text(item)
+            _, glyph = _item_text(item)
             item_unit = Unit(_cut_front(item, glyph), unit.section, unit.printed_id,
                              lead_grade[0] if lead_grade else unit.grade,
                              "inline" if lead_grade else unit.grade_source)

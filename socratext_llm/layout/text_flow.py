@@ -14,10 +14,12 @@ BULLET = re.compile(r"^\s*(?:[" + re.escape(BULLET_GLYPHS) + r"](?=\s)|[•■�
 LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}|[a-h])\)\s+")  # '1) ', 'a) ' (never '1.': that is a heading's number)
 TERMINAL = ".!?…:;"
 # Abbreviations after which a period does not end a French sentence (lower-cased, without the period).
-ABBREVIATIONS = frozenset("""
-cf ex p pp art al coll etc env min max vol éd ed fig tab chap ann réf ref n no nº sq suiv approx resp vs
-dr pr m mm mme mlle me st ste ibid op cit id éd sept oct nov déc janv févr av apr
-""".split()) - {"etc"}
+ABBREVIATIONS = frozenset({
+    "cf", "ex", "p", "pp", "art", "al", "coll", "env", "vol", "éd", "ed", "fig", "tab", "chap",
+    "ann", "réf", "ref", "n", "no", "nº", "sq", "suiv", "approx", "resp", "vs", "dr", "pr", "m", "mme",
+    "mlle", "me", "st", "ste", "ibid", "op", "cit", "id", "sept", "oct", "nov", "déc", "janv", "févr", "av",
+    "apr",
+})  # 'etc.' is left out: it usually ends a sentence
 SENTENCE_END = re.compile(r"[.!?…](?:[»\")\]’”]*)(?=\s+|$)")
 NEXT_STARTS = re.compile(r"\s+[«\"(\[]?\s*[A-ZÀ-ÖØ-Þ0-9•‒–■►]")
 

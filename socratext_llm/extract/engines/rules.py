@@ -13,12 +13,20 @@ from typing import Any
 
 from ...document import BBox, Document
 from ...has.statements import extract_metadata, extract_statements
-from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
+from ..normalize import normalize_amount, normalize_date
 from ..result import Evidence
 from ..schemas import DocumentType
-from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
-                         right_neighbours, span_box)
+from ..textmatch import (
+    PlacedLine,
+    contains_any,
+    find_label,
+    lines_below,
+    placed_lines,
+    right_neighbour,
+    right_neighbours,
+    span_box,
+)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
 HEADER_LINES = 8
