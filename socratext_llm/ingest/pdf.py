@@ -62,6 +62,12 @@ def image_cover_ratio(page: pymupdf.Page) -> float:
     return best
 
 
+def draws_nothing(page: pymupdf.Page) -> bool:
+    """A page without images or vector paths holds nothing beyond its text layer (a blank page between
+    chapters): OCR would find nothing there."""
+    return not page.get_images() and not page.get_cdrawings()
+
+
 def _word(chars: list[dict]) -> TextSpanWord:
     return TextSpanWord(text="".join(c["c"] for c in chars),
                         box=(min(c["bbox"][0] for c in chars), min(c["bbox"][1] for c in chars),
@@ -172,7 +178,8 @@ class PdfSource(SourceFile):
                         f"{self.path.name}: page {index + 1} is {rect.width:.0f}x{rect.height:.0f} pt, "
                         f"over the limit of {self.settings.max_page_side_pt:.0f} pt")
                 raw = raw_text_layer(page)
-                layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) else None
+                layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) \
+                    or draws_nothing(page) else None
             except (pymupdf.FileDataError, RuntimeError) as error:
                 raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be read ({error})") from error
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
