@@ -63,10 +63,10 @@ def _is_light(colour: str | None) -> bool:
 
 
 def rules_of(shapes: list[DrawnShape]) -> list[Rule]:
-    """Horizontal and vertical rules: stroked lines, thin filled bars, and the edges of stroked rectangles.
+    """Horizontal and vertical rules: stroked lines, thin filled bars, and the edges of stroked rectangles,
+    collinear pieces joined (a grid drawn cell by cell gives whole rules).
 
-    A filled rectangle contributes its edges as well when it is a cell shading: those edges
-    bound cells as well as a line would.
+    Edges of shadings are left out: a highlight behind a cell's text would cut the cell.
     """
     rules: list[Rule] = []
 
@@ -91,11 +91,32 @@ def rules_of(shapes: list[DrawnShape]) -> list[Rule]:
                 else:
                     segment((box.x0 + box.x1) / 2, box.y0, (box.x0 + box.x1) / 2, box.y1)
                 continue
-            stroked = shape.stroke is not None and not _is_light(shape.stroke)
-            shaded = shape.fill is not None and not _is_light(shape.fill)
-            if stroked or shaded:
+            if shape.stroke is not None and not _is_light(shape.stroke):
                 segment(box.x0, box.y0, box.x1, box.y0)
                 segment(box.x0, box.y1, box.x1, box.y1)
                 segment(box.x0, box.y0, box.x0, box.y1)
                 segment(box.x1, box.y0, box.x1, box.y1)
-    return rules
+    return joined_rules(rules)
+
+
+def joined_rules(rules: list[Rule]) -> list[Rule]:
+    """Collinear rules that touch or overlap, as one."""
+    joined: list[Rule] = []
+    lines: list[list[Rule]] = []
+    for rule in sorted(rules, key=lambda r: (r.horizontal, r.position)):
+        if lines and lines[-1][0].horizontal == rule.horizontal and rule.position - lines[-1][-1].position <= AXIS_TOLERANCE_PX:
+            lines[-1].append(rule)
+        else:
+            lines.append([rule])
+    for line in lines:
+        position = sum(rule.position for rule in line) / len(line)
+        pieces = sorted(line, key=lambda r: r.start)
+        start, end = pieces[0].start, pieces[0].end
+        for piece in pieces[1:]:
+            if piece.start <= end + 2 * AXIS_TOLERANCE_PX:
+                end = max(end, piece.end)
+            else:
+                joined.append(Rule(line[0].horizontal, position, start, end))
+                start, end = piece.start, piece.end
+        joined.append(Rule(line[0].horizontal, position, start, end))
+    return joined
