@@ -101,32 +101,35 @@ def _horizontal_between(rules: list[Rule], upper: BBox, lower: BBox, region: BBo
                and min(rule.end, region.x1) - max(rule.start, region.x0) >= FULL_RULE_SHARE * width for rule in rules)
 
 
-def _cells_of(row: TextRow, bounds: list[float], verticals: list[Rule] | None) -> list[_Cell]:
-    """Segments of a row as cells over column ranges; segments in one slot are one cell."""
+def _cells_of(row: TextRow, bounds: list[float], ruled: list[bool], verticals: list[Rule]) -> list[_Cell]:
+    """Segments of a row as cells over the column ranges they cover; segments in one slot are one cell.
+
+    ``ruled[k]`` says the boundary ``bounds[k]`` is drawn: where its rule is missing beside a
+    cell, the cell spans over it (merged cells of a ruled grid).
+    """
     cells: list[_Cell] = []
     columns = len(bounds) - 1
     for segment in row.segments:
         first = next((j for j in range(columns) if bounds[j + 1] > segment.box.x0 + 1), columns - 1)
-        last = next((j for j in range(columns - 1, -1, -1) if bounds[j] < segment.box.x1 - 1), first)
-        if verticals is not None:  # a ruled grid: the segment sits in one slot, which may lack its rules
-            first = last = min(range(columns), key=lambda j: abs((bounds[j] + bounds[j + 1]) / 2 - segment.center_x))
-        last = max(first, last)
+        last = max(first, next((j for j in range(columns - 1, -1, -1) if bounds[j] < segment.box.x1 - 1), first))
         if cells and first <= cells[-1].last:
             cells[-1].last = max(cells[-1].last, last)
             cells[-1].segments.append(segment)
         else:
             cells.append(_Cell(first, last, [segment]))
-    if verticals is not None:
-        middle = (row.box.y0 + row.box.y1) / 2
-        taken = {j for cell in cells for j in range(cell.first, cell.last + 1)}
-        for cell in cells:
-            while cell.first > 0 and cell.first - 1 not in taken and not _rule_present(verticals, bounds[cell.first], middle):
-                cell.first -= 1
-                taken.add(cell.first)
-            while (cell.last < columns - 1 and cell.last + 1 not in taken
-                   and not _rule_present(verticals, bounds[cell.last + 1], middle)):
-                cell.last += 1
-                taken.add(cell.last)
+    middle = (row.box.y0 + row.box.y1) / 2
+    taken = {j for cell in cells for j in range(cell.first, cell.last + 1)}
+
+    def open_boundary(k: int) -> bool:
+        return ruled[k] and not _rule_present(verticals, bounds[k], middle)
+
+    for cell in cells:
+        while cell.first > 0 and cell.first - 1 not in taken and open_boundary(cell.first):
+            cell.first -= 1
+            taken.add(cell.first)
+        while cell.last < columns - 1 and cell.last + 1 not in taken and open_boundary(cell.last + 1):
+            cell.last += 1
+            taken.add(cell.last)
     return cells
 
 
@@ -156,16 +159,15 @@ def build_table(words: list[Word], indices: list[int], region: BBox, rules: list
     horizontals = [rule for rule in region_rules if rule.horizontal]
     inner_x = [x for x in _cluster([rule.position for rule in verticals], RULE_TOLERANCE_PX)
                if region.x0 + RULE_TOLERANCE_PX < x < region.x1 - RULE_TOLERANCE_PX]
-    ruled_columns = bool(inner_x)
-    separators = inner_x if ruled_columns else _gap_separators(rows, region, em)
-    bounds = [min(region.x0, *(row.box.x0 for row in rows)), *separators, max(region.x1, *(row.box.x1 for row in rows))]
+    gaps = [x for x in _gap_separators(rows, region, em) if all(abs(x - ruled) > em for ruled in inner_x)]
+    separators = sorted([(x, True) for x in inner_x] + [(x, False) for x in gaps])
+    bounds = [min(region.x0, *(row.box.x0 for row in rows)), *(x for x, _ in separators),
+              max(region.x1, *(row.box.x1 for row in rows))]
+    ruled = [False, *(drawn for _, drawn in separators), False]
     all_verticals = [rule for rule in region_rules if not rule.horizontal]
-    grid_rows = [_Row([row], _cells_of(row, bounds, all_verticals if ruled_columns else None)) for row in rows]
-    full_rows = _cluster([rule.position for rule in horizontals
-                          if min(rule.end, region.x1) - max(rule.start, region.x0) >= FULL_RULE_SHARE * region.width
-                          and region.y0 + RULE_TOLERANCE_PX < rule.position < region.y1 - RULE_TOLERANCE_PX],
-                         RULE_TOLERANCE_PX)
-    ruled_rows = len(full_rows) >= max(1.0, 0.4 * (len(rows) - 1))
+    grid_rows = [_Row([row], _cells_of(row, bounds, ruled, all_verticals)) for row in rows]
+    ruled_pairs = sum(_horizontal_between(horizontals, upper.box, lower.box, region) for upper, lower in zip(rows, rows[1:]))
+    ruled_rows = len(rows) > 1 and ruled_pairs >= 0.5 * (len(rows) - 1)  # every row ruled: a band is one row
     numbers_seen = False
     merged: list[_Row] = []
     for row in grid_rows:

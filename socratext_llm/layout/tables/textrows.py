@@ -5,6 +5,7 @@ vertical rule between two words, starts a new segment (a new cell, when this is 
 """
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -12,6 +13,9 @@ from ...document import BBox, Word
 from ..graphics import Rule
 
 SEGMENT_GAP_EM = 0.75  # a gap wider than this share of the text height separates two cells
+NUMBER_GAP_EM = 0.3  # two numbers side by side are two cells unless the second is a thousands group
+NUMERIC = re.compile(r"[(+\-−]?[$€£]?\d[\d.,]*%?\)?")
+THOUSANDS_GROUP = re.compile(r"\d{3}(?:[.,]\d+)?\)?%?")
 
 
 @dataclass
@@ -45,6 +49,15 @@ def _crosses_rule(left: BBox, right: BBox, verticals: list[Rule]) -> bool:
                for rule in verticals)
 
 
+def _splits(left: Word, right: Word, height: float) -> bool:
+    gap = right.bbox.x0 - left.bbox.x1
+    if gap > SEGMENT_GAP_EM * height:
+        return True
+    if gap > NUMBER_GAP_EM * height and NUMERIC.fullmatch(left.text) and NUMERIC.fullmatch(right.text):
+        return not (THOUSANDS_GROUP.fullmatch(right.text) and left.text[-1].isdigit() and gap < 0.5 * height)
+    return False
+
+
 def text_rows(words: list[Word], indices: list[int], rules: list[Rule]) -> list[TextRow]:
     """The chosen words (positions in ``words``) as rows top to bottom, each cut into segments."""
     verticals = [rule for rule in rules if not rule.horizontal]
@@ -67,7 +80,7 @@ def text_rows(words: list[Word], indices: list[int], rules: list[Rule]) -> list[
         segments: list[list[int]] = [[members[0]]]
         for previous, current in zip(members, members[1:]):
             left, right = words[previous].bbox, words[current].bbox
-            if right.x0 - left.x1 > SEGMENT_GAP_EM * height or _crosses_rule(left, right, verticals):
+            if _splits(words[previous], words[current], height) or _crosses_rule(left, right, verticals):
                 segments.append([current])
             else:
                 segments[-1].append(current)
