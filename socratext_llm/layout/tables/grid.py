@@ -21,6 +21,7 @@ FULL_RULE_SHARE = 0.4  # a rule crossing this share of the region separates rows
 RULE_TOLERANCE_PX = 3.0
 MIN_COLUMN_GAP_EM = 0.5
 NUMBER_COLUMN_SHARE = 0.6
+MIN_FILLED_SHARE = 0.3
 
 
 @dataclass
@@ -96,9 +97,12 @@ def _is_number(text: str) -> bool:
 
 
 def _horizontal_between(rules: list[Rule], upper: BBox, lower: BBox, region: BBox) -> bool:
-    width = region.width
-    return any(upper.y1 - RULE_TOLERANCE_PX <= rule.position <= lower.y0 + RULE_TOLERANCE_PX
-               and min(rule.end, region.x1) - max(rule.start, region.x0) >= FULL_RULE_SHARE * width for rule in rules)
+    """Whether a rule across most of the region passes between two rows (word boxes of PDF text
+    include the line spacing, so rows may overlap the rule: their middles decide)."""
+    top, bottom = (upper.y0 + upper.y1) / 2, (lower.y0 + lower.y1) / 2
+    return any(top < rule.position < bottom
+               and min(rule.end, region.x1) - max(rule.start, region.x0) >= FULL_RULE_SHARE * region.width
+               for rule in rules)
 
 
 def _cells_of(row: TextRow, bounds: list[float], ruled: list[bool], verticals: list[Rule]) -> list[_Cell]:
@@ -180,8 +184,10 @@ def build_table(words: list[Word], indices: list[int], region: BBox, rules: list
         merged.append(row)
     used = sorted({j for row in merged for cell in row.cells for j in range(cell.first, cell.last + 1)})
     starts = sorted({cell.first for row in merged for cell in row.cells})
-    if len(merged) < 2 or len(starts) < 2:
-        return None
+    multi_cell_rows = sum(len(row.cells) >= 2 for row in merged)
+    filled = sum(cell.last - cell.first + 1 for row in merged for cell in row.cells)
+    if len(merged) < 2 or len(starts) < 2 or multi_cell_rows < 2 or filled < MIN_FILLED_SHARE * len(merged) * len(used):
+        return None  # a chart's axes, a framed paragraph: no grid of values
     renumber = {old: new for new, old in enumerate(used)}
     return _table(words, merged, renumber, page, method)
 
