@@ -240,7 +240,7 @@ def column_types(cells: list[TableCell], n_cols: int) -> list[str]:
         blanks = sum(is_missing_mark(cell.text) for cell in texts)
         if not texts:
             types.append("empty")
-        elif numbers and (numbers + blanks) >= NUMBER_COLUMN_SHARE * len(texts):
+        elif (numbers or blanks) and (numbers + blanks) >= NUMBER_COLUMN_SHARE * len(texts):
             types.append("number")
         else:
             types.append("text")
@@ -248,8 +248,10 @@ def column_types(cells: list[TableCell], n_cols: int) -> list[str]:
 
 
 def _header_rows(cells: list[TableCell], types: list[str], n_rows: int) -> int:
-    """Rows above the first one printing a number in a number column (one row when none does)."""
-    numeric_rows = [cell.row for cell in cells if cell.value is not None and types[cell.col] == "number"]
-    if not numeric_rows:
+    """Rows above the first one printing a value ('12', '-', 'n.s.') in a number column beyond the
+    first; one row when no column holds numbers."""
+    value_rows = [cell.row for cell in cells if cell.col > 0 and types[cell.col] == "number"
+                  and (cell.value is not None or is_missing_mark(cell.text))]
+    if not value_rows:
         return 1 if n_rows > 2 else 0
-    return min(min(numeric_rows), n_rows - 1)
+    return min(min(value_rows), n_rows - 1)

@@ -1,10 +1,11 @@
-"""A table continued on the next page joins its first part when their columns match."""
+"""A table continued on the next page joins its first part when their columns match and nothing
+but running headers and footers stands between the two parts."""
 from __future__ import annotations
 
 from ...document import Page, Table
 
 COLUMN_MATCH_PX_SHARE = 0.03  # column starts may move this share of the page width between pages
-EDGE_SHARE = 0.25  # the first part ends in the page's last quarter, the next starts in the first
+MARGIN_SHARE = 0.1  # running headers and footers live in this share of the page height
 
 
 def _column_starts(table: Table) -> list[float]:
@@ -37,8 +38,9 @@ def stitch_tables(pages: list[Page]) -> None:
             continue
         first = max(page.tables, key=lambda table: table.bbox.y1)
         second = min(following.tables, key=lambda table: table.bbox.y0)
-        ends_low = first.bbox.y1 >= (1 - EDGE_SHARE) * page.height_px
-        starts_high = second.bbox.y0 <= EDGE_SHARE * following.height_px
+        ends_low = not any(first.bbox.y1 < word.bbox.y0 < (1 - MARGIN_SHARE) * page.height_px for word in page.words)
+        starts_high = not any(MARGIN_SHARE * following.height_px < word.bbox.y1 < second.bbox.y0
+                              for word in following.words)
         if not (ends_low and starts_high and _matches(first, second, page.width_px)):
             continue
         skip = _repeated_header(first, second)
