@@ -7,6 +7,7 @@ covers (and, in a ruled grid, over the rules missing beside it).
 """
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ RULE_TOLERANCE_PX = 3.0
 MIN_COLUMN_GAP_EM = 0.5
 NUMBER_COLUMN_SHARE = 0.6
 MIN_FILLED_SHARE = 0.3
+YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass
@@ -90,6 +92,33 @@ def _gap_separators(rows: list[TextRow], region: BBox, em: float) -> list[float]
                 separators.append(origin + (start + x) / 2)
             start = None
     return separators
+
+
+def _splits_ruled_column(x: float, ruled_x: list[float], rows: list[TextRow], region: BBox, em: float) -> bool:
+    """Whether a blank band at ``x`` separates text inside one drawn column (a column the drawing
+    left out), rather than lying in the margin beside a drawn rule."""
+    if not ruled_x:
+        return True
+    if any(abs(x - position) <= em for position in ruled_x):
+        return False
+    left = max([region.x0, *(p for p in ruled_x if p < x)])
+    right = min([region.x1, *(p for p in ruled_x if p > x)])
+    centres = [(s.box.x0 + s.box.x1) / 2 for row in rows for s in row.segments]
+    return any(left < c < x for c in centres) and any(x < c < right for c in centres)
+
+
+def _without_lone_columns(gaps: list[float], ruled_x: list[float], rows: list[TextRow], region: BBox) -> list[float]:
+    """Gap boundaries whose column right of them holds text in two rows at least: a word alone
+    past a gap (a header's widely spaced last word) belongs to its left neighbour."""
+    if len(rows) < 4:
+        return gaps
+    kept = list(gaps)
+    for gap in sorted(gaps, reverse=True):
+        right = min([region.x1 + 1, *(x for x in (*kept, *ruled_x) if x > gap)])
+        filled = sum(any(gap < (s.box.x0 + s.box.x1) / 2 < right for s in row.segments) for row in rows)
+        if filled < 2:
+            kept.remove(gap)
+    return kept
 
 
 def _is_number(text: str) -> bool:
@@ -163,7 +192,8 @@ def build_table(words: list[Word], indices: list[int], region: BBox, rules: list
     horizontals = [rule for rule in region_rules if rule.horizontal]
     inner_x = [x for x in _cluster([rule.position for rule in verticals], RULE_TOLERANCE_PX)
                if region.x0 + RULE_TOLERANCE_PX < x < region.x1 - RULE_TOLERANCE_PX]
-    gaps = [x for x in _gap_separators(rows, region, em) if all(abs(x - ruled) > em for ruled in inner_x)]
+    gaps = [x for x in _gap_separators(rows, region, em) if _splits_ruled_column(x, inner_x, rows, region, em)]
+    gaps = _without_lone_columns(gaps, inner_x, rows, region)
     separators = sorted([(x, True) for x in inner_x] + [(x, False) for x in gaps])
     bounds = [min(region.x0, *(row.box.x0 for row in rows)), *(x for x, _ in separators),
               max(region.x1, *(row.box.x1 for row in rows))]
@@ -247,11 +277,21 @@ def column_types(cells: list[TableCell], n_cols: int) -> list[str]:
     return types
 
 
+def _is_year_heading(cells: list[TableCell]) -> bool:
+    """A row of years ('2023', '2024') over number columns, its first column blank: a header row."""
+    values = [cell for cell in cells if cell.value is not None]
+    return (bool(values) and not any(cell.col == 0 for cell in cells)
+            and all(YEAR.fullmatch(cell.text.strip()) for cell in values))
+
+
 def _header_rows(cells: list[TableCell], types: list[str], n_rows: int) -> int:
     """Rows above the first one printing a value ('12', '-', 'n.s.') in a number column beyond the
-    first; one row when no column holds numbers."""
-    value_rows = [cell.row for cell in cells if cell.col > 0 and types[cell.col] == "number"
-                  and (cell.value is not None or is_missing_mark(cell.text))]
+    first (rows of years excepted); one row when no column holds numbers."""
+    value_rows = sorted({cell.row for cell in cells if cell.col > 0 and types[cell.col] == "number"
+                         and (cell.value is not None or is_missing_mark(cell.text))})
     if not value_rows:
         return 1 if n_rows > 2 else 0
-    return min(min(value_rows), n_rows - 1)
+    first = value_rows[0]
+    while first in value_rows and _is_year_heading([cell for cell in cells if cell.row == first]):
+        first += 1
+    return min(first, n_rows - 1)
