@@ -18,7 +18,7 @@ from .settings import Settings
 
 OCR_FIELDS = ("ocr_engine", "ocr_languages", "render_dpi", "max_ocr_side_px", "min_text_height_px", "deskew",
               "detect_orientation", "binarize", "french_correction")
-CACHE_VERSION = "2"  # bump when OCR output changes
+CACHE_VERSION = "3"  # bump when OCR output changes (3: drawings and tables)
 
 
 def cache_key(path: Path, options: OcrOptions, settings: Settings) -> str:

@@ -14,6 +14,8 @@ import numpy as np
 from .document import BBox, Document, Line, Page, SourceInfo, Word
 from .ingest import PageInput, SourceFile, file_sha256, open_source
 from .layout import LineGroup, annotate_structure, build_blocks, group_lines
+from .layout.graphics import drawn_shapes
+from .layout.tables import born_digital_tables, stitch_tables
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
 from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
@@ -58,9 +60,11 @@ def text_layer_page(page_input: PageInput) -> Page:
         sizes = [line.font_size for line in block.lines]
         groups.append(LineGroup(lines, font_size=statistics.median(sizes),
                                 bold=all(line.bold for line in block.lines)))
-    return Page(index=page_input.index, width_pt=page_input.width_pt, height_pt=page_input.height_pt,
+    page = Page(index=page_input.index, width_pt=page_input.width_pt, height_pt=page_input.height_pt,
                 width_px=width, height_px=height, dpi=page_input.dpi, text_source="text-layer",
-                blocks=build_blocks(groups, width, height))
+                blocks=build_blocks(groups, width, height), drawings=drawn_shapes(page_input.drawings, scale))
+    page.tables = born_digital_tables(page)
+    return page
 
 
 def recognise_with_upscale(engine: OcrEngine, image: np.ndarray, min_text_height: float) -> list[RecognisedLine]:
@@ -161,6 +165,7 @@ def ocr_document(path: Path, options: OcrOptions, settings: Settings,
             if on_page:
                 on_page(len(pages), info.page_count)
         outline = source.outline()
+    stitch_tables(pages)
     return annotate_structure(Document(source=info, pages=pages), outline)
 
 

@@ -18,6 +18,7 @@ from .batch import report, run_batch
 from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
 from .serve_cmds import serve_app
+from .tables_cmds import tables_command
 
 app = typer.Typer(name="socratext", help="French administrative documents into schema-valid JSON.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -27,6 +28,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(eval_app, name="eval")
 app.add_typer(serve_app, name="serve")
 app.command("extract")(extract_command)
+app.command("tables")(tables_command)
 
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
 

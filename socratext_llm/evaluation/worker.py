@@ -65,6 +65,8 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
     record: dict = {"id": item.id, "status": "ok", "pages": len(document.pages)}
     if job.ocr_engine != GOLD_OCR:
         record["ocr"] = dataset.ocr_scores(item, document)
+    if dataset.task == "tables":
+        record["tables"] = dataset.table_scores(item, document)
     if dataset.task == "fields":
         doctype = resolve_doctype(dataset.schema, job.settings)
         result = extract_document(document, doctype, job.engine, job.settings)

@@ -39,6 +39,17 @@ class OutlineEntry:
 
 
 @dataclass
+class VectorPath:
+    """One drawn item of a PDF page, in PDF points: a rectangle, a line, a polyline or a curve."""
+
+    kind: str
+    points: list[tuple[float, float]]
+    fill: tuple[float, ...] | None
+    stroke: tuple[float, ...] | None
+    width: float | None
+
+
+@dataclass
 class PageInput:
     """One page as ingested: either a usable text layer, or an image to OCR."""
 
@@ -49,6 +60,7 @@ class PageInput:
     text_layer: list[TextLayerBlock] | None = None
     render: Callable[[], Image.Image] | None = None
     notes: list[str] = field(default_factory=list)
+    drawings: list[VectorPath] = field(default_factory=list)
 
 
 class SourceFile(ABC):

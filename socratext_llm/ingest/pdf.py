@@ -11,7 +11,7 @@ from PIL import Image
 
 from ..errors import CorruptInputError, EmptyInputError, EncryptedInputError, InputTooLargeError
 from ..settings import Settings
-from .base import OutlineEntry, PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord
+from .base import OutlineEntry, PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord, VectorPath
 
 pymupdf.TOOLS.mupdf_display_errors(False)  # errors reach the user as our one-line messages instead
 pymupdf.TOOLS.mupdf_display_warnings(False)
@@ -21,6 +21,7 @@ MIN_REAL_TEXT_CHARS = 20
 MIN_READABLE_RATIO = 0.85
 LARGE_IMAGE_COVER = 0.5
 LEADER_DOTS = re.compile(r"[.…·_]{3,}")  # a table of contents' dot leaders are text, not noise
+MAX_VECTOR_PATHS = 20000  # a map or chart drawn in vectors: its strokes are no table rules
 
 
 def readable_ratio(text: str) -> float:
@@ -119,6 +120,58 @@ def text_layer_blocks(raw: dict) -> list[TextLayerBlock]:
     return blocks
 
 
+def _path_items(path: dict) -> list[VectorPath]:
+    """One PyMuPDF drawing as shapes: each rectangle alone, connected line segments as one polyline."""
+    fill, stroke = path.get("fill"), path.get("color")
+    width = path.get("width") if stroke is not None else None
+    shapes: list[VectorPath] = []
+    run: list[tuple[float, float]] = []
+
+    def close_run() -> None:
+        if len(run) >= 2:
+            shapes.append(VectorPath("line" if len(run) == 2 else "polyline", list(run), fill, stroke, width))
+        run.clear()
+
+    for item in path["items"]:
+        op = item[0]
+        if op == "l":
+            start, end = (item[1].x, item[1].y), (item[2].x, item[2].y)
+            if run and run[-1] != start:
+                close_run()
+            if not run:
+                run.append(start)
+            run.append(end)
+            continue
+        close_run()
+        if op == "re":
+            rect = item[1]
+            shapes.append(VectorPath("rect", [(rect.x0, rect.y0), (rect.x1, rect.y1)], fill, stroke, width))
+        elif op == "qu":
+            quad = item[1]
+            corners = [(quad.ul.x, quad.ul.y), (quad.ur.x, quad.ur.y), (quad.lr.x, quad.lr.y), (quad.ll.x, quad.ll.y)]
+            if quad.is_rectangular and abs(quad.ul.y - quad.ur.y) < 0.01:
+                rect = quad.rect
+                shapes.append(VectorPath("rect", [(rect.x0, rect.y0), (rect.x1, rect.y1)], fill, stroke, width))
+            else:
+                shapes.append(VectorPath("polyline", [*corners, corners[0]], fill, stroke, width))
+        elif op == "c":
+            shapes.append(VectorPath("curve", [(point.x, point.y) for point in item[1:5]], fill, stroke, width))
+    close_run()
+    return shapes
+
+
+def vector_paths(page: pymupdf.Page) -> list[VectorPath]:
+    """The page's visible vector drawings, none when there are too many to be rules and boxes."""
+    shapes: list[VectorPath] = []
+    for path in page.get_drawings():
+        if path.get("fill") is None and path.get("color") is None:
+            continue
+        shapes.extend(_path_items(path))
+        if len(shapes) > MAX_VECTOR_PATHS:
+            return []
+    return shapes
+
+
 def _merge_touching(words: list[TextSpanWord]) -> list[TextSpanWord]:
     """Join pieces split at a span change with no space between them (a bold letter inside a word)."""
     merged: list[TextSpanWord] = []
@@ -180,10 +233,12 @@ class PdfSource(SourceFile):
                 raw = raw_text_layer(page)
                 layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) \
                     or draws_nothing(page) else None
+                drawings = vector_paths(page) if layer else []
             except (pymupdf.FileDataError, RuntimeError) as error:
                 raise CorruptInputError(f"{self.path.name}: page {index + 1} cannot be read ({error})") from error
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
-                            text_layer=layer, render=None if layer else self._renderer(index, dpi))
+                            text_layer=layer, render=None if layer else self._renderer(index, dpi),
+                            drawings=drawings)
 
     def outline(self) -> list[OutlineEntry]:
         try:
