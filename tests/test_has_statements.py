@@ -96,3 +96,13 @@ def test_ungraded_synthesis_messages_count_and_descriptions_do_not(has: Path, se
     assert "Le lavage péritonéal laparoscopique n’est plus recommandé." in texts
     assert not any(text.startswith("La diverticulose du côlon est un état") for text in texts)
     assert extract_metadata(document).kind == "synthese"
+
+
+@pytest.mark.parametrize("colour, grade", [
+    ("#ccffcc", "A"), ("#ffffcc", "B"), ("#ffff99", "B"), ("#ff99cc", "C"), ("#ffccff", "C"), ("#99ccff", "AE"),
+    ("#c7d9f0", "AE"), ("#004a91", None), ("#ffffff", None), ("#ebf0fa", None), (None, None), ("red", None),
+])
+def test_grade_cell_colours_follow_the_has_key(colour, grade):
+    from socratext_llm.has.grade_cells import colour_grade
+
+    assert colour_grade(colour) == grade

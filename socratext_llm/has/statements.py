@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..document import BBox, Block, Document, Page
 from ..layout.structure import block_text, line_rows, paragraphs, row_text
 from ..layout.text_flow import join_lines_with_offsets, split_sentences, strip_bullet
+from .grade_cells import cell_grade, grade_cells
 from .metadata import extract_metadata
 from .model import Grade, GradeSource, Statement
 from .phrasing import condition_and_action, direction, grade_marker, is_legend, is_prescriptive, strip_markers
@@ -23,7 +24,6 @@ from .phrasing import condition_and_action, direction, grade_marker, is_legend, 
 __all__ = ["extract_metadata", "extract_statements"]
 
 PRINTED_ID = re.compile(r"^\s*(?:(?P<cell>A|B|C|AE)\s+)?(?P<id>R\s?\.?\s?\d{1,3})\b[.:)]?\s*")
-GRADE_CELL = re.compile(r"^\s*(A|B|C|AE)\s*$")
 SKIPPED_SECTIONS = re.compile(
     r"^\W*(?:\d+\.?\s*)?(?:sommaire|table des mati[eè]res|abr[ée]viations|glossaire|participants|remerciements|"
     r"fiche descriptive|descriptif de la publication|r[ée]f[ée]rences|bibliographie|grade des recommandations|"
@@ -68,26 +68,6 @@ def _body_size(document: Document) -> float | None:
     return statistics.median(sizes) if sizes else None
 
 
-def _grade_cells(page: Page) -> list[tuple[Grade, BBox]]:
-    cells = []
-    for block in page.blocks:
-        if block.kind == "paragraph" and len(block.lines) == 1:
-            match = GRADE_CELL.match(block.lines[0].text)
-            if match:
-                cells.append((match.group(1), block.bbox))
-    return cells
-
-
-def _cell_grade(blocks: Sequence[tuple[Page, Block]], cells: dict[int, list[tuple[Grade, BBox]]]) -> Grade | None:
-    """A grade printed in a cell left of the passage and level with it."""
-    for page, block in blocks:
-        for grade, box in cells.get(page.index, []):
-            level = min(box.y1, block.bbox.y1) - max(box.y0, block.bbox.y0) > 0
-            if level and box.x1 <= block.bbox.x0 + 1:
-                return grade
-    return None
-
-
 @dataclass
 class Unit:
     """A passage to cut into statements, with what it inherits: printed id, section, grade of a cell or heading."""
@@ -101,7 +81,7 @@ class Unit:
 
 def _units(document: Document) -> list[Unit]:
     body = _body_size(document)
-    cells = {page.index: _grade_cells(page) for page in document.pages}
+    cells = {page.index: grade_cells(page) for page in document.pages}
     units: list[Unit] = []
     current_id: tuple[str, float] | None = None
     heading_grade: Grade | None = None
@@ -139,7 +119,7 @@ def _units(document: Document) -> list[Unit]:
             passage = _cut_front(passage, match.end())
         elif current_id is not None and passage.x0 <= current_id[1] + INDENT_TOLERANCE:
             current_id = None
-        cell = match["cell"] if match and match["cell"] else _cell_grade(blocks, cells)
+        cell = match["cell"] if match and match["cell"] else cell_grade(blocks, cells)
         source: GradeSource | None = ("table" if current_id else "margin") if cell else None
         if cell is None and heading_grade:
             cell, source = heading_grade, "heading"

@@ -1,0 +1,58 @@
+"""Grades printed beside a statement: a cell holding only the letter, or a cell coloured on the HAS key.
+
+HAS syntheses and recommendation tables shade the grade cell: A green, B yellow, C pink, AE blue. The
+letter is usually in the cell; when it is not, the colour alone says the grade.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..document import BBox, Block, Page
+from .model import Grade
+
+LETTER_CELL = re.compile(r"^\s*(A|B|C|AE)\s*$")
+MIN_LIGHTNESS = 0.45  # darker fills are banners and headings, not grade cells
+MIN_SATURATION = 0.1  # greyer fills are plain shading
+MAX_CELL_WIDTH = 0.15  # share of the page width
+
+
+def colour_grade(colour: str | None) -> Grade | None:
+    """The grade a pastel cell colour stands for on the HAS key ('#ccffcc' → A), else None."""
+    if not colour or not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        return None
+    red, green, blue = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    if min(red, green, blue) < MIN_LIGHTNESS or max(red, green, blue) - min(red, green, blue) < MIN_SATURATION:
+        return None
+    if green > red and green > blue:
+        return "A"
+    if blue > red:
+        return "AE"
+    if red >= green and red >= blue:
+        return "B" if green > blue else "C"
+    return None
+
+
+def grade_cells(page: Page) -> list[tuple[Grade, BBox]]:
+    """Cells of a page that print a grade: one-line blocks holding only the letter, and narrow coloured boxes."""
+    cells = []
+    for block in page.blocks:
+        if block.kind == "paragraph" and len(block.lines) == 1:
+            match = LETTER_CELL.match(block.lines[0].text)
+            if match:
+                cells.append((match.group(1), block.bbox))
+    for shape in page.drawings:
+        grade = colour_grade(shape.fill) if shape.kind == "rect" else None
+        if grade and shape.bbox.width <= MAX_CELL_WIDTH * page.width_px and shape.bbox.height > 0:
+            cells.append((grade, shape.bbox))
+    return cells
+
+
+def cell_grade(blocks: Sequence[tuple[Page, Block]], cells: dict[int, list[tuple[Grade, BBox]]]) -> Grade | None:
+    """The grade of a cell left of the passage and level with it (the letter's cell first, then a colour)."""
+    for page, block in blocks:
+        for grade, box in cells.get(page.index, []):
+            level = min(box.y1, block.bbox.y1) - max(box.y0, block.bbox.y0) > 0
+            if level and box.x1 <= block.bbox.x0 + 1:
+                return grade
+    return None
