@@ -15,6 +15,7 @@ LETTER_CELL = re.compile(r"^\s*(A|B|C|AE)\s*$")
 MIN_LIGHTNESS = 0.45  # darker fills are banners and headings, not grade cells
 MIN_SATURATION = 0.1  # greyer fills are plain shading
 MAX_CELL_WIDTH = 0.15  # share of the page width
+MIN_CELL_SIDE_PT = 6.0  # thinner filled rectangles are rules drawn as boxes
 
 
 def colour_grade(colour: str | None) -> Grade | None:
@@ -41,11 +42,23 @@ def grade_cells(page: Page) -> list[tuple[Grade, BBox]]:
             match = LETTER_CELL.match(block.lines[0].text)
             if match:
                 cells.append((match.group(1), block.bbox))
+    words = None
     for shape in page.drawings:
         grade = colour_grade(shape.fill) if shape.kind == "rect" else None
-        if grade and shape.bbox.width <= MAX_CELL_WIDTH * page.width_px and shape.bbox.height > 0:
+        smallest = MIN_CELL_SIDE_PT * page.dpi / 72
+        if grade is None or not smallest <= shape.bbox.width <= MAX_CELL_WIDTH * page.width_px \
+                or shape.bbox.height < smallest:
+            continue
+        words = page.words if words is None else words
+        inside = [word.text for word in words if _centre_in(word.bbox, shape.bbox)]
+        if all(LETTER_CELL.match(text) for text in inside):  # a shaded cell of another table holds other text
             cells.append((grade, shape.bbox))
     return cells
+
+
+def _centre_in(box: BBox, cell: BBox) -> bool:
+    x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return cell.x0 <= x <= cell.x1 and cell.y0 <= y <= cell.y1
 
 
 def cell_grade(blocks: Sequence[tuple[Page, Block]], cells: dict[int, list[tuple[Grade, BBox]]]) -> Grade | None:

@@ -181,8 +181,9 @@ def _statement(passage: Passage, start: int, end: int, unit: Unit, text: str | N
         grade, source = inherited
     else:
         grade, source = None, None
-    if grade is None and not is_prescriptive(body) and unit.printed_id is None:
-        return None
+    beside = unit.grade_source in ("table", "margin")  # a statement boxed beside its grade cell
+    if not (marker or inherited or beside or unit.printed_id or is_prescriptive(body)):
+        return None  # descriptive, even under a graded heading
     if len(body.split()) < MIN_WORDS or is_legend(body):
         return None
     clean = " ".join(body.split())

@@ -10,7 +10,8 @@ SOFT_HYPHEN = "\u00ad"
 HYPHENS = "-\u2010\u2011"
 # Bullet glyphs as PDFs print them (some fonts map them to letters or private-use code points).
 BULLET_GLYPHS = "•‒–—-■□▪▫●○◦►▶▸➢➤✓✔➔→¼\uf0a7\uf0b7\uf0d8\uf0fco"
-BULLET = re.compile(r"^\s*(?:[" + re.escape(BULLET_GLYPHS) + r"](?=\s)|[•■▪►➢¼\uf0a7\uf0b7])\s*")
+BULLET = re.compile(  # U+FFFD: a bullet font without Unicode map
+    r"^\s*(?:[" + re.escape(BULLET_GLYPHS) + r"](?=\s)|[•■▪►➢¼\uf0a7\uf0b7]|\ufffd(?=\s))\s*")
 LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}|[a-h])\)\s+")  # '1) ', 'a) ' (never '1.': that is a heading's number)
 TERMINAL = ".!?…:;"
 # Abbreviations after which a period does not end a French sentence (lower-cased, without the period).
