@@ -24,7 +24,8 @@ PRESCRIPTIVE = re.compile(
     r"remplac|début|propos|justifi|bénéfici|réévalu)\w*"
     r"|\b(?:est|sont)\s+(?:à\s+)?(?:indiqué|nécessaire|indispensable|à éviter|à privilégier|à proscrire|"
     r"à réaliser|à rechercher|à prendre|à discuter|à envisager|requis|impérati)\w*"
-    r"|\bà\s+(?:éviter|privilégier|proscrire)\b", re.IGNORECASE)
+    r"|\bà\s+(?:éviter|privilégier|proscrire)\b"
+    r"|\bconstituen?t?\s+(?:pas\s+)?une\s+(?:contre-)?indication\b", re.IGNORECASE)
 NOT_RECOMMENDED = re.compile(
     r"\bn" + _APOS + r"(?:est|sont)\s+(?:pas|plus)\s+(?:\w+\s+){0,2}(?:recommandé|indiqué|conseillé|justifié|nécessaire)"
     r"|\bne\s+(?:sont|est|doit|doivent|faut|pas)\s+(?:pas\s+|plus\s+)?(?:\w+\s+){0,2}"

@@ -137,8 +137,11 @@ def apply_outline(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Non
                     break
 
 
-def _is_margin_cell(block: Block, text: str) -> bool:
-    return len(text) <= MARGIN_CELL_CHARS and len(text.split()) <= 2 and block.kind == "paragraph"
+def _is_margin_cell(block: Block, text: str, beside: Block | None) -> bool:
+    """A short cell printed beside the paragraph in progress (a grade, a number), not a short line of it."""
+    if len(text) > MARGIN_CELL_CHARS or len(text.split()) > 2 or block.kind != "paragraph":
+        return False
+    return beside is None or block.bbox.x1 <= beside.bbox.x0 or block.bbox.x0 >= beside.bbox.x1
 
 
 def _continues(text: str) -> bool:
@@ -164,7 +167,7 @@ def link_paragraphs(pages: Sequence[Page]) -> None:
                 current = block
             elif CAPTION.match(text):
                 block.kind, current = "caption", None
-            elif glyph is None and _is_margin_cell(block, text):
+            elif glyph is None and _is_margin_cell(block, text, current):
                 pass
             else:
                 if glyph is None and current is not None and _continues(text) and not ends_sentence(
