@@ -106,3 +106,23 @@ def test_grade_cell_colours_follow_the_has_key(colour, grade):
     from socratext_llm.has.grade_cells import colour_grade
 
     assert colour_grade(colour) == grade
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("Validé par le Collège le 30 mai 2024", "2024-05-30"), ("le 1er mars 2020", "2020-03-01"),
+    ("Janvier 2020", "2020-01-01"), ("22 novembre 2017", "2017-11-22"), ("décembre 1970", "1970-12-01"),
+    ("loi n° 70-1318", None), ("32 mai 2024", None), ("31 février 2020", None),
+])
+def test_french_dates(text, iso):
+    from socratext_llm.has.metadata import parse_french_date
+
+    assert parse_french_date(text) == iso
+
+
+@pytest.mark.datasets
+def test_fiche_memo_metadata_title_is_not_its_banner(has: Path, settings):
+    document = ocr_document(has / "12_HAS2016_fiche_memo_chirurgie_bariatrique_moins_18ans.pdf", OcrOptions(), settings)
+    metadata = extract_metadata(document)
+    assert metadata.title == "Critères d’éligibilité pour la réalisation d’une chirurgie bariatrique chez les moins de 18 ans"
+    assert metadata.kind == "fiche_memo" and metadata.organisations[0] == "Haute Autorité de santé"
+    assert metadata.date and metadata.date.startswith("2016-")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 
 from ..document import FURNITURE, Document, Line, Page
 from ..layout.structure import block_text
@@ -24,6 +25,8 @@ KINDS: list[tuple[DocumentKind, re.Pattern[str]]] = [
     ("fiche_memo", re.compile(r"\bfiche\s+m[ée]mo\b", re.IGNORECASE)),
     ("algorithme", re.compile(r"\balgorithme\b", re.IGNORECASE)),
     ("guide_parcours", re.compile(r"\bguide\b.*\bparcours\b|\bparcours\s+de\s+soins\b", re.IGNORECASE)),
+    ("other", re.compile(r"\bétat\s+des\s+lieux\b|\bguide\s+méthodologique\b|\brapport\s+d['’]évaluation\b",
+                         re.IGNORECASE)),
     ("rbp", re.compile(r"recommand\w*\s+(?:de\s+|des\s+)?bonnes?\s+pratiques?|pratique\s+clinique|"
                        r"texte\s+des\s+recommandations|\brecommandations?\b", re.IGNORECASE)),
 ]
@@ -50,11 +53,10 @@ def parse_french_date(text: str) -> str | None:
     match = FRENCH_DATE.search(text)
     if not match:
         return None
-    month = MONTHS[_fold(match["month"])]
-    day = int(match["day"] or 1)
-    if not 1 <= day <= 31:
-        return None
-    return f"{int(match['year']):04d}-{month:02d}-{day:02d}"
+    try:
+        return date(int(match["year"]), MONTHS[_fold(match["month"])], int(match["day"] or 1)).isoformat()
+    except ValueError:
+        return None  # '31 février
 
 
 def _cover_lines(page: Page) -> list[Line]:
@@ -68,7 +70,7 @@ def cover_title(document: Document) -> str | None:
     lines = [line for line in _cover_lines(document.pages[0]) if line.font_size]
     for size in sorted({round(line.font_size or 0) for line in lines}, reverse=True):
         chosen = [line for line in lines if round(line.font_size or 0) == size
-                  and not (BANNER.search(line.text) and (line.text.isupper() or len(line.text.split()) <= 4))]
+                  and not (BANNER.search(line.text) and (line.text.isupper() or len(line.text.split()) <= 3))]
         text = " ".join(" ".join(line.text for line in chosen).split())
         if sum(char.isalpha() for char in text) >= MIN_TITLE_LETTERS:
             return text
@@ -120,9 +122,20 @@ def organisations(document: Document) -> list[str]:
     return names
 
 
+def publication_date(document: Document) -> str | None:
+    """The first printed date; a month alone ('Novembre 2017') gives way to a full date of that month
+    printed elsewhere in the same places ('22 novembre 2017' in the footer)."""
+    dates = list(_printed_dates(document))
+    if not dates:
+        return None
+    first = dates[0]
+    if first.endswith("-01"):
+        return next((date for date in dates if date[:7] == first[:7] and not date.endswith("-01")), first)
+    return first
+
+
 def extract_metadata(document: Document) -> RecommendationMetadata:
-    dates = iter(_printed_dates(document))
     key = GRADE_KEY.search(document.text)
     return RecommendationMetadata(title=cover_title(document), organisations=organisations(document),
                                   kind=document_kind(document) if document.pages else None,
-                                  date=next(dates, None), grade_scale=["A", "B", "C", "AE"] if key else [])
+                                  date=publication_date(document), grade_scale=["A", "B", "C", "AE"] if key else [])
