@@ -130,7 +130,7 @@ def publication_date(document: Document) -> str | None:
         return None
     first = dates[0]
     if first.endswith("-01"):
-        return next((date for date in dates if date[:7] == first[:7] and not date.endswith("-01")), first)
+        return next((found for found in dates if found[:7] == first[:7] and not found.endswith("-01")), first)
     return first
 
 
