@@ -98,3 +98,31 @@ def test_markdown_writes_heading_levels_from_numbering(datasets: Path, settings)
     assert "\n### 1.1.1 Changement d’opioïde hors voies d’administration centrales\n" in markdown
     assert "HAS / Service des bonnes pratiques professionnelles / Janvier 2020" not in markdown  # running footer
     assert "\n- de phénomène de tolérance ;\n" in markdown
+
+
+def test_pdf_bookmarks_set_heading_levels(tmp_path, settings):
+    """A title in body-size type is a heading at its outline level when the PDF's bookmarks name it."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for number in (1, 2):
+        page = doc.new_page(width=595, height=842)
+        page.insert_text((72, 90), f"Partie {number} : contexte général", fontsize=11)
+        page.insert_text((72, 130), "Objectifs détaillés du travail", fontsize=11)
+        for row in range(12):
+            page.insert_text((72, 170 + 16 * row), f"Le texte courant de la partie {number} continue ici, ligne {row}.",
+                             fontsize=11)
+        page.insert_text((290, 820), f"{number}", fontsize=9)
+    doc.set_toc([[1, "Partie 1 : contexte général", 1], [2, "Objectifs détaillés du travail", 1],
+                 [1, "Partie 2 : contexte général", 2]])
+    path = tmp_path / "outline.pdf"
+    doc.save(path)
+    document = ocr_document(path, OcrOptions(), settings)
+    headings = [(block.heading_level, block.lines[0].text) for page in document.pages for block in page.blocks
+                if block.kind == "heading"]
+    assert headings == [(1, "Partie 1 : contexte général"), (2, "Objectifs détaillés du travail"),
+                        (1, "Partie 2 : contexte général")]
+    body = next(block for block in document.pages[0].blocks if block.kind == "paragraph")
+    assert body.section == ["Partie 1 : contexte général", "Objectifs détaillés du travail"]
+    assert all(block.kind == "page_footer" for page in document.pages for block in page.blocks
+               if block.lines[0].text.strip().isdigit())
