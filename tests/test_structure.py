@@ -126,3 +126,11 @@ def test_pdf_bookmarks_set_heading_levels(tmp_path, settings):
     assert body.section == ["Partie 1 : contexte général", "Objectifs détaillés du travail"]
     assert all(block.kind == "page_footer" for page in document.pages for block in page.blocks
                if block.lines[0].text.strip().isdigit())
+
+
+@pytest.mark.datasets
+def test_a_heading_sharing_its_pdf_block_with_the_text_below_stays_a_heading(datasets: Path, settings):
+    document = ocr_document(datasets / "icdar2013" / "eu-001.pdf", OcrOptions(), settings)
+    markdown = to_markdown(document)
+    assert "\n## E-PRTR pollutants and their thresholds\n\nA facility has to report data under E-PRTR" in markdown
+    assert "\n- the facility has a capacity exceeding at least one of the E-PRTR capacity thresholds\n" in markdown

@@ -22,6 +22,7 @@ PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[-–]?\s*\d{1,4}\s*(?:/\s*\d{1,4})?\
 CAPTION = re.compile(r"^\s*(?:Tableau|Table|Figure|Fig\.|Graphique|Schéma|Illustration|Encadré)\s+\d+[a-z]?\s*[.:–-]",
                      re.IGNORECASE)
 MARGIN_CELL_CHARS = 12  # a grade or a number printed in a cell beside the text ('AE', 'B', 'R.12')
+SIZE_CHANGE = 0.15  # relative change of type size between rows that starts a new block
 PARAGRAPH_GAP = 0.6  # a blank this many line heights tall between two rows of a block starts a paragraph
 
 
@@ -62,18 +63,31 @@ def _new_block(kind: str, lines: list[Line], page: Page, level: int | None = Non
                  lines=lines)
 
 
+def _row_size(row: Sequence[Line]) -> float | None:
+    sizes = [line.font_size for line in row if line.font_size]
+    return max(sizes) if sizes else None
+
+
+def _resized(row: Sequence[Line], previous: Sequence[Line]) -> bool:
+    """Type size changes between two rows (a heading and the first line of its text in one PDF block)."""
+    size, before = _row_size(row), _row_size(previous)
+    return size is not None and before is not None and abs(size - before) > SIZE_CHANGE * max(size, before)
+
+
 def _segments(block: Block, page: Page) -> list[Block]:
-    """A text-layer block cut where a list item starts or a blank separates two paragraphs."""
-    if block.kind != "paragraph":
+    """A text-layer block cut where a list item starts, the type size changes, or a blank separates two
+    paragraphs; the first piece keeps the block's kind (a heading stays one)."""
+    if block.kind not in ("paragraph", "heading"):
         return [block]
     pieces: list[list[list[Line]]] = []
     previous: list[Line] | None = None
     for row in line_rows(block.lines):
         text = row_text(row)
-        starts_item = strip_bullet(text)[0] is not None
+        starts_item = strip_bullet(text)[0] is not None and block.kind == "paragraph"
         gap = row[0].bbox.y0 - previous[0].bbox.y1 if previous else 0.0
         height = max(1.0, row[0].bbox.height)
-        broken = previous is not None and gap > PARAGRAPH_GAP * height and ends_sentence(row_text(previous))
+        broken = previous is not None and (
+            (gap > PARAGRAPH_GAP * height and ends_sentence(row_text(previous))) or _resized(row, previous))
         if not pieces or starts_item or broken:
             pieces.append([row])
         else:
@@ -81,7 +95,8 @@ def _segments(block: Block, page: Page) -> list[Block]:
         previous = row
     if len(pieces) == 1:
         return [block]
-    return [_new_block("paragraph", [line for row in rows for line in row], page) for rows in pieces]
+    first = _new_block(block.kind, [line for row in pieces[0] for line in row], page, block.heading_level)
+    return [first] + [_new_block("paragraph", [line for row in rows for line in row], page) for rows in pieces[1:]]
 
 
 def _furniture_key(text: str) -> str:
@@ -183,11 +198,21 @@ def link_paragraphs(pages: Sequence[Page]) -> None:
             number += 1
 
 
+def _title_continues(previous: Block, block: Block) -> bool:
+    """A heading printed over two blocks: same level, same type size, the second right below the first."""
+    if previous.kind != "heading" or previous.heading_level != block.heading_level:
+        return False
+    sizes = [line.font_size for line in (previous.lines[-1], block.lines[0])]
+    same_size = None in sizes or abs(sizes[0] - sizes[1]) < 0.5
+    return same_size and 0 <= block.bbox.y0 - previous.bbox.y1 < 1.2 * previous.lines[-1].bbox.height
+
+
 def assign_sections(pages: Sequence[Page]) -> None:
     """The section tree: every block gets the path of headings above it; consecutive headings of one
     level (a title printed over several blocks) are one heading."""
     stack: list[tuple[int, str]] = []
     previous: Block | None = None
+    previous_page: Page | None = None
     for page in pages:
         for block in page.blocks:
             if block.kind in FURNITURE:
@@ -196,13 +221,13 @@ def assign_sections(pages: Sequence[Page]) -> None:
                 text = block_text(block)
                 level = numbering_depth(text) or block.heading_level
                 block.heading_level = level
-                if previous is not None and previous.kind == "heading" and previous.heading_level == level \
+                if previous is not None and previous_page is page and _title_continues(previous, block) \
                         and stack and stack[-1][0] == level and numbering_depth(text) is None \
                         and numbering_depth(stack[-1][1]) is None and strip_bullet(text)[0] is None:
                     stack[-1] = (level, f"{stack[-1][1]} {text}")
                     block.paragraph = previous.paragraph
                     block.section = list(previous.section)
-                    previous = block
+                    previous, previous_page = block, page
                     continue
                 while stack and stack[-1][0] >= level:
                     stack.pop()
@@ -210,7 +235,7 @@ def assign_sections(pages: Sequence[Page]) -> None:
                 stack.append((level, text))
             else:
                 block.section = [title for _, title in stack]
-            previous = block
+            previous, previous_page = block, page
 
 
 def annotate_structure(document: Document, outline: Sequence[OutlineEntry] = ()) -> Document:
