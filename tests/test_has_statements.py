@@ -126,3 +126,27 @@ def test_fiche_memo_metadata_title_is_not_its_banner(has: Path, settings):
     assert metadata.title == "Critères d’éligibilité pour la réalisation d’une chirurgie bariatrique chez les moins de 18 ans"
     assert metadata.kind == "fiche_memo" and metadata.organisations[0] == "Haute Autorité de santé"
     assert metadata.date and metadata.date.startswith("2016-")
+
+
+def test_colour_alone_grades_once_the_document_pairs_colour_and_letter(tmp_path, settings):
+    """A green cell holding 'A' (the key) lets an empty green cell grade the statement beside it; an empty
+    blue cell, a colour the document never paired with a letter, grades nothing."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    green, blue = (0.8, 1.0, 0.8), (0.6, 0.8, 1.0)
+    page.draw_rect(pymupdf.Rect(60, 80, 90, 100), color=None, fill=green)
+    page.insert_text((70, 95), "A", fontsize=11)
+    page.insert_text((100, 95), "Preuve scientifique établie", fontsize=11)
+    page.draw_rect(pymupdf.Rect(60, 200, 90, 230), color=None, fill=green)
+    page.insert_text((100, 215), "Le traitement par metformine est recommandé chez l’adulte en première intention.",
+                     fontsize=11)
+    page.draw_rect(pymupdf.Rect(60, 300, 90, 330), color=None, fill=blue)
+    page.insert_text((100, 315), "Une surveillance annuelle de la fonction rénale est recommandée chez tous.",
+                     fontsize=11)
+    path = tmp_path / "colours.pdf"
+    doc.save(path)
+    statements = extract_statements(ocr_document(path, OcrOptions(), settings))
+    by_start = {s.text.split()[1]: (s.grade, s.grade_source) for s in statements}
+    assert by_start == {"traitement": ("A", "margin"), "surveillance": (None, None)}

@@ -1,14 +1,15 @@
 """Grades printed beside a statement: a cell holding only the letter, or a cell coloured on the HAS key.
 
 HAS syntheses and recommendation tables shade the grade cell: A green, B yellow, C pink, AE blue. The
-letter is usually in the cell; when it is not, the colour alone says the grade.
+letter is usually in the cell; when it is not, the colour says the grade, once the document has paired
+that colour with its letter somewhere (charts and infographics use pastel boxes too).
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-from ..document import BBox, Block, Page
+from ..document import BBox, Block, Document, Page
 from .model import Grade
 
 LETTER_CELL = re.compile(r"^\s*(A|B|C|AE)\s*$")
@@ -34,25 +35,35 @@ def colour_grade(colour: str | None) -> Grade | None:
     return None
 
 
-def grade_cells(page: Page) -> list[tuple[Grade, BBox]]:
-    """Cells of a page that print a grade: one-line blocks holding only the letter, and narrow coloured boxes."""
-    cells = []
-    for block in page.blocks:
-        if block.kind == "paragraph" and len(block.lines) == 1:
-            match = LETTER_CELL.match(block.lines[0].text)
-            if match:
-                cells.append((match.group(1), block.bbox))
-    words = None
-    for shape in page.drawings:
-        grade = colour_grade(shape.fill) if shape.kind == "rect" else None
+def grade_cells(document: Document) -> dict[int, list[tuple[Grade, BBox]]]:
+    """Cells that print a grade, by page: one-line blocks holding only the letter, narrow boxes coloured on
+    the key holding only their letter, and empty boxes of a colour the document itself pairs with a letter
+    elsewhere (its legend, a grade column): colour alone is trusted only once the document has shown its key."""
+    cells: dict[int, list[tuple[Grade, BBox]]] = {page.index: [] for page in document.pages}
+    keyed: set[str] = set()
+    unlettered: list[tuple[int, str, Grade, BBox]] = []
+    for page in document.pages:
+        for block in page.blocks:
+            if block.kind == "paragraph" and len(block.lines) == 1:
+                match = LETTER_CELL.match(block.lines[0].text)
+                if match:
+                    cells[page.index].append((match.group(1), block.bbox))
+        words = None
         smallest = MIN_CELL_SIDE_PT * page.dpi / 72
-        if grade is None or not smallest <= shape.bbox.width <= MAX_CELL_WIDTH * page.width_px \
-                or shape.bbox.height < smallest:
-            continue
-        words = page.words if words is None else words
-        inside = [word.text for word in words if _centre_in(word.bbox, shape.bbox)]
-        if all(LETTER_CELL.match(text) for text in inside):  # a shaded cell of another table holds other text
-            cells.append((grade, shape.bbox))
+        for shape in page.drawings:
+            grade = colour_grade(shape.fill) if shape.kind == "rect" else None
+            if grade is None or not smallest <= shape.bbox.width <= MAX_CELL_WIDTH * page.width_px \
+                    or shape.bbox.height < smallest:
+                continue
+            words = page.words if words is None else words
+            inside = [word.text for word in words if _centre_in(word.bbox, shape.bbox)]
+            if not inside:
+                unlettered.append((page.index, shape.fill or "", grade, shape.bbox))
+            elif len(inside) == 1 and inside[0] == grade:
+                keyed.add(shape.fill or "")
+    for index, fill, grade, box in unlettered:
+        if fill in keyed:
+            cells[index].append((grade, box))
     return cells
 
 

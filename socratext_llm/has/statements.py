@@ -81,7 +81,7 @@ class Unit:
 
 def _units(document: Document) -> list[Unit]:
     body = _body_size(document)
-    cells = {page.index: grade_cells(page) for page in document.pages}
+    cells = grade_cells(document)
     units: list[Unit] = []
     current_id: tuple[str, float] | None = None
     heading_grade: Grade | None = None
