@@ -17,6 +17,9 @@ pymupdf.TOOLS.mupdf_display_errors(False)  # errors reach the user as our one-li
 pymupdf.TOOLS.mupdf_display_warnings(False)
 
 BOLD_FLAG = 16
+SUPERSCRIPT_FLAG = 1
+FOOTNOTE_CALL = re.compile(r"\d{1,3}(?:[,\s]+\d{1,3})*")
+POWER_BEFORE = re.compile(r"(?:^|[\s/\d(.])(?:[kcmdµ]?m|10)$")  # m², cm³, 10⁹ keep their exponent
 MIN_REAL_TEXT_CHARS = 20
 MIN_READABLE_RATIO = 0.85
 LARGE_IMAGE_COVER = 0.5
@@ -75,13 +78,26 @@ def _word(chars: list[dict]) -> TextSpanWord:
                              max(c["bbox"][2] for c in chars), max(c["bbox"][3] for c in chars)))
 
 
+def is_footnote_call(text: str, superscript: bool, before: str) -> bool:
+    """A superscript number glued to the word before it ('Méthadone⁴', 'ASA > 3²'), not a unit's power
+    ('kg/m²', '10⁹')."""
+    return superscript and bool(FOOTNOTE_CALL.fullmatch(text.strip())) and before[-1:].strip() != "" \
+        and not POWER_BEFORE.search(before)
+
+
 def _layer_line(line: dict) -> TextLayerLine | None:
-    """One PyMuPDF line as words (split at spaces and span changes), its largest font size and weight."""
+    """One PyMuPDF line as words (split at spaces and span changes), its largest font size and weight;
+    footnote calls are left out."""
     words: list[TextSpanWord] = []
     sizes: list[float] = []
     bold_chars = 0
+    before = ""
     for span in line["spans"]:
         current: list[dict] = []
+        text = "".join(char["c"] for char in span["chars"])
+        if is_footnote_call(text, bool(span["flags"] & SUPERSCRIPT_FLAG), before):
+            continue
+        before = (before + text)[-8:]
         for char in span["chars"]:
             if char["c"].isspace():
                 if current:
