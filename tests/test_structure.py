@@ -34,14 +34,17 @@ def test_lines_without_hyphens_meet_with_one_space(lines):
     ("R.12 La valeur 0.5 est haute. 2 patients sur 3 guérissent.",
      ["R.12 La valeur 0.5 est haute.", "2 patients sur 3 guérissent."]),
     ("Il faut évaluer la douleur, etc. Le traitement suit.", ["Il faut évaluer la douleur, etc.", "Le traitement suit."]),
+    ("Sans dépasser 300 mg/j. Si 3 doses sont nécessaires, appeler.", ["Sans dépasser 300 mg/j.",
+                                                                      "Si 3 doses sont nécessaires, appeler."]),
+    ("Doser la vitamine D. Le traitement suit.", ["Doser la vitamine D.", "Le traitement suit."]),
 ])
 def test_french_sentences_survive_abbreviations_and_decimals(text, expected):
     assert sentences(text) == expected
 
 
-SENTENCE = st.builds(lambda words, end: " ".join(words).capitalize() + end,
-                     st.lists(st.sampled_from(["dose", "2,5", "mg", "cf.", "p.", "ex.", "art.", "L.", "patient",
-                                               "1111-2", "R.12", "(grade", "B)", "0.5"]), min_size=1, max_size=8),
+SENTENCE = st.builds(lambda words, end: "Le " + " ".join(words) + end,
+                     st.lists(st.sampled_from(["dose", "2,5", "mg", "cf.", "p.", "ex.", "art.", "patient",
+                                               "1111-2", "R.12", "(grade", "B)", "0.5", "Dr."]), min_size=1, max_size=8),
                      st.sampled_from([".", " !", " ?"]))
 
 

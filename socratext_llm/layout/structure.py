@@ -186,7 +186,7 @@ def link_paragraphs(pages: Sequence[Page]) -> None:
                 pass
             else:
                 if glyph is None and current is not None and _continues(text) and not ends_sentence(
-                        block_text(current)):
+                        block_text(current)) and not _resized(block.lines[0:1], current.lines[-1:]):
                     if current.kind == "heading":
                         current.kind, current.heading_level = "paragraph", None
                     block.kind, block.paragraph = current.kind, current.paragraph

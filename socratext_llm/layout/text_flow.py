@@ -63,7 +63,8 @@ def strip_bullet(text: str) -> tuple[str | None, str]:
 
 
 def _is_abbreviation(text: str, period: int) -> bool:
-    """Whether the period at ``period`` closes an abbreviation ('cf.', 'p. ex.', 'art. L.', 'Dr.')."""
+    """Whether the period at ``period`` closes an abbreviation ('cf.', 'p. ex.', 'Dr.', 'i.e.') or a code
+    letter ('art. L. 1111-2'); a unit ('mg/j.') or a capital before a new sentence ('vitamine D. Le') does not."""
     start = period
     while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
         start -= 1
@@ -71,7 +72,10 @@ def _is_abbreviation(text: str, period: int) -> bool:
     if not word:
         return False
     if len(word) == 1:
-        return True  # an initial or a code letter: 'L. 1111-2', 'J. Dupont', 'p. 12'
+        if word.isupper():
+            following = text[period + 1:].lstrip()[:1]
+            return following.isdigit()
+        return word in ABBREVIATIONS and (start == 0 or text[start - 1] in " (")
     last = word.rsplit(".", 1)[-1].lower()
     return last in ABBREVIATIONS or "." in word  # 'p.ex', 'i.e'
 
