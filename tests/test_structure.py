@@ -89,6 +89,8 @@ def test_a_paragraph_is_joined_across_the_grade_cell_printed_beside_it(dt2):
     texts = [paragraph_text(blocks) for blocks in paragraphs(dt2)]
     joined = next(text for text in texts if text.startswith("R.13 "))
     assert "recommandée dans la prise en charge initiale* du patient" in joined  # two blocks, the 'B' cell between
+    assert any("sous insuline, l’utilisation d’un dispositif" in text for text in texts)  # footnote call '8' dropped
+    assert any("IMC > 35 kg/m2" in text for text in texts)  # a unit's exponent kept
 
 
 @pytest.mark.datasets
@@ -137,3 +139,11 @@ def test_a_heading_sharing_its_pdf_block_with_the_text_below_stays_a_heading(dat
     markdown = to_markdown(document)
     assert "\n## E-PRTR pollutants and their thresholds\n\nA facility has to report data under E-PRTR" in markdown
     assert "\n- the facility has a capacity exceeding at least one of the E-PRTR capacity thresholds\n" in markdown
+
+
+def test_a_line_ending_on_an_article_or_preposition_is_mid_sentence():
+    from socratext_llm.layout.text_flow import ends_mid_sentence
+
+    assert ends_mid_sentence("être en lien avec un") and ends_mid_sentence("la prise en charge de l’")
+    assert not ends_mid_sentence("la prise en charge.") and not ends_mid_sentence("un suivi annuel")
+    assert strip_bullet("´ recherche de comorbidités") == ("´", "recherche de comorbidités")

@@ -78,6 +78,15 @@ def _word(chars: list[dict]) -> TextSpanWord:
                              max(c["bbox"][2] for c in chars), max(c["bbox"][3] for c in chars)))
 
 
+def _add_word(words: list[TextSpanWord], word: TextSpanWord, glued: bool) -> None:
+    if glued and words:
+        last = words[-1]
+        words[-1] = TextSpanWord(text=last.text + word.text, box=(last.box[0], min(last.box[1], word.box[1]),
+                                                                  word.box[2], max(last.box[3], word.box[3])))
+    else:
+        words.append(word)
+
+
 def is_footnote_call(text: str, superscript: bool, before: str) -> bool:
     """A superscript number glued to the word before it ('Méthadone⁴', 'ASA > 3²'), not a unit's power
     ('kg/m²', '10⁹')."""
@@ -92,23 +101,28 @@ def _layer_line(line: dict) -> TextLayerLine | None:
     sizes: list[float] = []
     bold_chars = 0
     before = ""
+    glue = False  # the text after a dropped footnote call continues the word it was glued to ('insuline⁸,')
     for span in line["spans"]:
         current: list[dict] = []
         text = "".join(char["c"] for char in span["chars"])
         if is_footnote_call(text, bool(span["flags"] & SUPERSCRIPT_FLAG), before):
+            glue = bool(words) or glue
             continue
         before = (before + text)[-8:]
+        glue = glue and bool(text[:1]) and not text[:1].isspace()
         for char in span["chars"]:
             if char["c"].isspace():
                 if current:
-                    words.append(_word(current))
+                    _add_word(words, _word(current), glue)
+                    glue = False
                 current = []
                 continue
             current.append(char)
             sizes.append(span["size"])
             bold_chars += bool(span["flags"] & BOLD_FLAG) or "bold" in span["font"].lower()
         if current:
-            words.append(_word(current))
+            _add_word(words, _word(current), glue)
+        glue = False
     if not words:
         return None
     return TextLayerLine(words=_merge_touching(words), font_size=max(sizes), bold=bold_chars > len(sizes) / 2)

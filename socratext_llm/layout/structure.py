@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ..document import FURNITURE, BBox, Block, Document, Line, Page
 from ..ingest.base import OutlineEntry
 from .headings import numbering_depth
-from .text_flow import ends_sentence, join_lines, strip_bullet
+from .text_flow import ends_mid_sentence, ends_sentence, join_lines, strip_bullet
 
 FURNITURE_BAND = 0.1  # share of the page height, top and bottom, where running headers and footers sit
 MIN_REPEATS = 2
@@ -159,10 +159,12 @@ def _is_margin_cell(block: Block, text: str, beside: Block | None) -> bool:
     return beside is None or block.bbox.x1 <= beside.bbox.x0 or block.bbox.x0 >= beside.bbox.x1
 
 
-def _continues(text: str) -> bool:
-    """Whether a block's text reads as the middle of a sentence ('en charge initiale…', '(grade AE) :')."""
+def _continues(text: str, before: str) -> bool:
+    """Whether a block's text reads as the middle of the sentence before it ('en charge initiale…',
+    '(grade AE) :', or anything after '… en lien avec un')."""
     first = text[:1]
-    return first.islower() or first in "(«[" or (first.isdigit() and numbering_depth(text) is None)
+    return first.islower() or first in "(«[" or (first.isdigit() and numbering_depth(text) is None) \
+        or ends_mid_sentence(before)
 
 
 def link_paragraphs(pages: Sequence[Page]) -> None:
@@ -185,8 +187,9 @@ def link_paragraphs(pages: Sequence[Page]) -> None:
             elif glyph is None and _is_margin_cell(block, text, current):
                 pass
             else:
-                if glyph is None and current is not None and _continues(text) and not ends_sentence(
-                        block_text(current)) and not _resized(block.lines[0:1], current.lines[-1:]):
+                before = block_text(current) if current is not None else ""
+                if glyph is None and current is not None and _continues(text, before) and not ends_sentence(
+                        before) and not _resized(block.lines[0:1], current.lines[-1:]):
                     if current.kind == "heading":
                         current.kind, current.heading_level = "paragraph", None
                     block.kind, block.paragraph = current.kind, current.paragraph

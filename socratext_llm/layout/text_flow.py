@@ -9,11 +9,13 @@ import re
 SOFT_HYPHEN = "\u00ad"
 HYPHENS = "-\u2010\u2011"
 # Bullet glyphs as PDFs print them (some fonts map them to letters or private-use code points).
-BULLET_GLYPHS = "•‒–—-■□▪▫●○◦►▶▸➢➤✓✔➔→¼\uf0a7\uf0b7\uf0d8\uf0fco"
+BULLET_GLYPHS = "•‒–—-■□▪▫●○◦►▶▸➢➤✓✔➔→¼´\uf0a7\uf0b7\uf0d8\uf0fco"
 BULLET = re.compile(  # U+FFFD: a bullet font without Unicode map
     r"^\s*(?:[" + re.escape(BULLET_GLYPHS) + r"](?=\s)|[•■▪►➢¼\uf0a7\uf0b7]|\ufffd(?=\s))\s*")
 LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}|[a-h])\)\s+")  # '1) ', 'a) ' (never '1.': that is a heading's number)
 TERMINAL = ".!?…:;"
+DANGLING = re.compile(r"(?:^|\s)(?:un|une|le|la|les|des|de|du|d['’]|l['’]|à|au|aux|en|et|ou|avec|par|pour|sur|"
+                      r"dans|chez|sans|entre|vers|que|qu['’]|dont|son|sa|ses|leur|leurs|ce|cette|ces)$", re.IGNORECASE)
 # Abbreviations after which a period does not end a French sentence (lower-cased, without the period).
 ABBREVIATIONS = frozenset({
     "cf", "ex", "p", "pp", "art", "al", "coll", "env", "vol", "éd", "ed", "fig", "tab", "chap",
@@ -112,6 +114,11 @@ def _append(spans: list[tuple[int, int]], text: str, start: int, end: int) -> No
 
 def sentences(text: str) -> list[str]:
     return [text[start:end] for start, end in split_sentences(text)]
+
+
+def ends_mid_sentence(text: str) -> bool:
+    """Whether printed text stops on a word that cannot end a sentence ('… en lien avec un')."""
+    return bool(DANGLING.search(text.rstrip()))
 
 
 def ends_sentence(text: str) -> bool:
