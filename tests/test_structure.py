@@ -147,3 +147,4 @@ def test_a_line_ending_on_an_article_or_preposition_is_mid_sentence():
     assert ends_mid_sentence("être en lien avec un") and ends_mid_sentence("la prise en charge de l’")
     assert not ends_mid_sentence("la prise en charge.") and not ends_mid_sentence("un suivi annuel")
     assert strip_bullet("´ recherche de comorbidités") == ("´", "recherche de comorbidités")
+    assert strip_bullet("\uf0e0 Une concertation") == ("\uf0e0", "Une concertation")

@@ -10,8 +10,8 @@ SOFT_HYPHEN = "\u00ad"
 HYPHENS = "-\u2010\u2011"
 # Bullet glyphs as PDFs print them (some fonts map them to letters or private-use code points).
 BULLET_GLYPHS = "•‒–—-■□▪▫●○◦►▶▸➢➤✓✔➔→¼´\uf0a7\uf0b7\uf0d8\uf0fco"
-BULLET = re.compile(  # U+FFFD: a bullet font without Unicode map
-    r"^\s*(?:[" + re.escape(BULLET_GLYPHS) + r"](?=\s)|[•■▪►➢¼\uf0a7\uf0b7]|\ufffd(?=\s))\s*")
+BULLET = re.compile(  # U+FFFD and private-use code points: bullets of fonts without a Unicode map
+    r"^\s*(?:[" + re.escape(BULLET_GLYPHS) + r"](?=\s)|[•■▪►➢¼\uf0a7\uf0b7]|[\ufffd\ue000-\uf8ff](?=\s))\s*")
 LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}|[a-h])\)\s+")  # '1) ', 'a) ' (never '1.': that is a heading's number)
 TERMINAL = ".!?…:;"
 DANGLING = re.compile(r"(?:^|\s)(?:un|une|le|la|les|des|de|du|d['’]|l['’]|à|au|aux|en|et|ou|avec|par|pour|sur|"
