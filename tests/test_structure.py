@@ -103,6 +103,8 @@ def test_markdown_writes_heading_levels_from_numbering(datasets: Path, settings)
     assert "\n### 1.1.1 Changement d’opioïde hors voies d’administration centrales\n" in markdown
     assert "HAS / Service des bonnes pratiques professionnelles / Janvier 2020" not in markdown  # running footer
     assert "\n- de phénomène de tolérance ;\n" in markdown
+    assert "\n### 1.1.2 Méthadone\n" in markdown  # its footnote call left out
+    assert "\n#### ► Kétamine\n" in markdown  # a bullet heading under a numbered one is one level deeper
 
 
 def test_pdf_bookmarks_set_heading_levels(tmp_path, settings):

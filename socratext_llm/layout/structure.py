@@ -7,7 +7,7 @@ blocks mix them); lines keep their order, so the reading order every other stage
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from ..document import FURNITURE, BBox, Block, Document, Line, Page
@@ -210,6 +210,26 @@ def _title_continues(previous: Block, block: Block) -> bool:
     return same_size and 0 <= block.bbox.y0 - previous.bbox.y1 < 1.2 * previous.lines[-1].bbox.height
 
 
+def _size_key(block: Block) -> float | None:
+    size = block.lines[0].font_size if block.lines else None
+    return round(size * 2) / 2 if size else None
+
+
+def level_by_size(pages: Sequence[Page]) -> None:
+    """Unnumbered headings take the level of the numbered headings printed in the same size, so that one
+    document's levels agree from page to page ('Préambule' set like '1. Antalgie' is level 1)."""
+    votes: dict[float, Counter[int]] = defaultdict(Counter)
+    headings = [block for page in pages for block in page.blocks if block.kind == "heading" and block.heading_level]
+    for block in headings:
+        depth, size = numbering_depth(block_text(block)), _size_key(block)
+        if depth is not None and size is not None:
+            votes[size][depth] += 1
+    for block in headings:
+        size = _size_key(block)
+        if numbering_depth(block_text(block)) is None and size in votes:
+            block.heading_level = votes[size].most_common(1)[0][0]
+
+
 def assign_sections(pages: Sequence[Page]) -> None:
     """The section tree: every block gets the path of headings above it; consecutive headings of one
     level (a title printed over several blocks) are one heading."""
@@ -223,6 +243,9 @@ def assign_sections(pages: Sequence[Page]) -> None:
             if block.kind == "heading" and block.heading_level:
                 text = block_text(block)
                 level = numbering_depth(text) or block.heading_level
+                numbered = [depth for depth, title in stack if numbering_depth(title) is not None]
+                if strip_bullet(text)[0] is not None and numbered:
+                    level = min(6, max(level, numbered[-1] + 1))  # '► Kétamine' under '1.1.3 Co-antalgie'
                 block.heading_level = level
                 if previous is not None and previous_page is page and _title_continues(previous, block) \
                         and stack and stack[-1][0] == level and numbering_depth(text) is None \
@@ -251,6 +274,7 @@ def annotate_structure(document: Document, outline: Sequence[OutlineEntry] = ())
     mark_furniture(document.pages)
     apply_outline(document.pages, outline)
     link_paragraphs(document.pages)
+    level_by_size(document.pages)
     assign_sections(document.pages)
     return document
 
