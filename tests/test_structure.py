@@ -104,6 +104,7 @@ def test_markdown_writes_heading_levels_from_numbering(datasets: Path, settings)
     assert "HAS / Service des bonnes pratiques professionnelles / Janvier 2020" not in markdown  # running footer
     assert "\n- de phénomène de tolérance ;\n" in markdown
     assert "\n### 1.1.2 Méthadone\n" in markdown  # its footnote call left out
+    assert "dans le traitement des douleurs rebelles, liées ou non au cancer" in markdown  # across a page break
     assert "\n#### ► Kétamine\n" in markdown  # a bullet heading under a numbered one is one level deeper
 
 
