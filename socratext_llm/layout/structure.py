@@ -105,7 +105,7 @@ def _furniture_key(text: str) -> str:
 
 def mark_furniture(pages: Sequence[Page]) -> None:
     """Running headers and footers: text in the top or bottom band repeated across pages (page numbers
-    varying), and lone page numbers there."""
+    varying), and lone page numbers there (a lone number on a single page may be an amount)."""
     def band(page: Page, block: Block) -> str | None:
         if block.bbox.y1 <= FURNITURE_BAND * page.height_px:
             return "page_header"
@@ -125,7 +125,7 @@ def mark_furniture(pages: Sequence[Page]) -> None:
             if where is None or block.kind in ("table", "figure"):
                 continue
             text = block_text(block)
-            if PAGE_NUMBER.match(text) or len(seen[_furniture_key(text)]) >= needed:
+            if (PAGE_NUMBER.match(text) and len(pages) > 1) or len(seen[_furniture_key(text)]) >= needed:
                 block.kind = where
                 block.heading_level = None
 
