@@ -151,3 +151,13 @@ def test_a_line_ending_on_an_article_or_preposition_is_mid_sentence():
     assert not ends_mid_sentence("la prise en charge.") and not ends_mid_sentence("un suivi annuel")
     assert strip_bullet("´ recherche de comorbidités") == ("´", "recherche de comorbidités")
     assert strip_bullet("\uf0e0 Une concertation") == ("\uf0e0", "Une concertation")
+
+
+def test_markdown_keeps_the_printed_lines_of_a_scanned_form(example_scan, settings):
+    """OCR blocks of a form hold 'Label : value' rows: Markdown keeps them on their own lines while prose
+    rows run together."""
+    from socratext_llm.pipeline import ocr
+
+    markdown = to_markdown(ocr(example_scan, settings=settings))
+    assert "Bailleur : Mme Hélène Durand, 12 rue des Lilas, 69003 Lyon\nLocataire : M. François Lefèvre\n" in markdown
+    assert "propriétaire du logement désigné ci-dessus, déclare avoir reçu" in markdown

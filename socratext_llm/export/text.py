@@ -2,10 +2,35 @@
 tables as tables)."""
 from __future__ import annotations
 
-from ..document import FURNITURE, Document, Table
-from ..layout.structure import block_text, paragraph_text, paragraphs
-from ..layout.text_flow import strip_bullet
+import re
+from collections.abc import Sequence
+
+from ..document import FURNITURE, Block, Document, Page, Table
+from ..layout.structure import line_rows, paragraphs, row_text
+from ..layout.text_flow import join_lines, strip_bullet
 from .tables import page_items, table_markdown
+
+SHORT_ROW = 0.75  # a row ending before this share of its block's width was ended on purpose
+LABELLED_ROW = re.compile(r"^[^\W\d][\w'’ ./-]{1,40}\s?:\s")  # 'Locataire : …' starts a line of its own
+
+
+def flowing_text(blocks: Sequence[tuple[Page, Block]]) -> str:
+    """A paragraph's text as Markdown: rows run together (line-end hyphens joined), except after a row that
+    stops short of its block's edge and around a 'Label : value' row, where the printed break is kept."""
+    runs: list[list[str]] = [[]]
+    for _, block in blocks:
+        rows = line_rows(block.lines)
+        texts = [row_text(row) for row in rows]
+        for index, (row, text) in enumerate(zip(rows, texts)):
+            labelled = bool(LABELLED_ROW.match(text))
+            if runs[-1] and labelled:
+                runs.append([])
+            runs[-1].append(text)
+            following = texts[index + 1] if index + 1 < len(texts) else ""
+            short = max(line.bbox.x1 for line in row) < block.bbox.x0 + SHORT_ROW * block.bbox.width
+            if following and (short or (labelled and following[:1].isupper())):
+                runs.append([])
+    return "\n".join(join_lines(run) for run in runs if run)
 
 
 def to_text(document: Document) -> str:
@@ -32,11 +57,11 @@ def to_markdown(document: Document) -> str:
                 first_page, first = blocks[0]
                 if (first_page.index, first.order) != (page.index, item.order):
                     continue  # the rest of a paragraph already written where it started
-                text = paragraph_text(blocks)
+                text = flowing_text(blocks)
             else:
-                text = block_text(item)  # a block a table took lines from: what is left of it
+                text = flowing_text([(page, item)])  # a block a table took lines from: what is left of it
             if item.kind == "heading" and item.heading_level:
-                parts.append("#" * item.heading_level + " " + text)
+                parts.append("#" * item.heading_level + " " + " ".join(text.split()))
             elif item.kind == "list_item":
                 parts.append("- " + strip_bullet(text)[1])
             else:
