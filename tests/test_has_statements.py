@@ -30,6 +30,10 @@ def test_grade_markers(text, expected):
     ("Un changement de voie est recommandé en cas de nécessité (grade B) et peut être envisagé lors d’un transfert.",
      "recommended"),
     ("Il faut évaluer la douleur.", "recommended"),
+    ("Le dosage de la T3L n’a pas d’utilité.", "not_recommended"),
+    ("L’échographie n’est pas utile dans ce cadre.", "not_recommended"),
+    ("La lévothyroxine en monothérapie est le traitement de référence.", "recommended"),
+    ("En cas de forme fruste, l’intérêt du traitement est à considérer.", "may_be_considered"),
 ])
 def test_direction(text, expected):
     assert direction(text) == expected

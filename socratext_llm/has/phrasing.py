@@ -25,17 +25,23 @@ PRESCRIPTIVE = re.compile(
     r"|\b(?:est|sont)\s+(?:à\s+)?(?:indiqué|nécessaire|indispensable|à éviter|à privilégier|à proscrire|"
     r"à réaliser|à rechercher|à prendre|à discuter|à envisager|requis|impérati)\w*"
     r"|\bà\s+(?:éviter|privilégier|proscrire)\b"
-    r"|\bconstituen?t?\s+(?:pas\s+)?une\s+(?:contre-)?indication\b", re.IGNORECASE)
+    r"|\bconstituen?t?\s+(?:pas\s+)?une\s+(?:contre-)?indication\b"
+    r"|\b(?:est|sont|reste|restent)\s+(?:le|la|les|un|une)\s+(?:traitements?|examens?|options?|stratégies?)\s+"
+    r"(?:de\s+(?:référence|choix|première\s+intention)|d['’]exception)"
+    r"|\bn['’](?:a|ont)\s+pas\s+d['’](?:utilité|intérêt|indication)|\bn['’](?:est|sont)\s+pas\s+(?:utiles?|indiquée?s?)"
+    r"|\bà\s+considérer\b|\bne\s+pas\s+(?!être\b)\w+(?:er|ir|re)\b", re.IGNORECASE)
 NOT_RECOMMENDED = re.compile(
     r"\bn" + _APOS + r"(?:est|sont)\s+(?:pas|plus)\s+(?:\w+\s+){0,2}(?:recommandé|indiqué|conseillé|justifié|nécessaire)"
     r"|\bne\s+(?:sont|est|doit|doivent|faut|pas)\s+(?:pas\s+|plus\s+)?(?:\w+\s+){0,2}"
     r"(?:recommandé|indiqué|conseillé|justifié|nécessaire|utilisé|prescrit|proposé|réalis|pratiqu|être)"
     r"|\bde\s+ne\s+pas\b|\bd[ée]conseill|\bcontre-?\s?indiqu|\bproscri|\bà\s+éviter\b|\bil\s+faut\s+éviter\b"
-    r"|\bnon\s+recommandé|\bpas\s+(?:lieu|recommandé)", re.IGNORECASE)
+    r"|\bnon\s+recommandé|\bpas\s+(?:lieu|recommandé)"
+    r"|\bn['’](?:a|ont)\s+pas\s+d['’](?:utilité|intérêt|indication)|\bn['’](?:est|sont)\s+pas\s+utiles?"
+    r"|^\W*ne\s+pas\s+\w+", re.IGNORECASE)
 MAY_BE_CONSIDERED = re.compile(
     r"\b(?:peu(?:t|vent)|pourr(?:a|ont|ait|aient))\s+(?:(?:également|aussi|alors|se)\s+)*(?:être\s+)?"
     r"(?:propos|envisag|discut|considér|utilis|prescri|réalis|associ|indiqu|justifi|bénéfici|poursuiv|proposé)\w*"
-    r"|\benvisageable|\bpossible\b|\bà\s+discuter\b|\ben\s+option\b", re.IGNORECASE)
+    r"|\benvisageable|\bpossible\b|\bà\s+(?:discuter|considérer)\b|\ben\s+option\b", re.IGNORECASE)
 CONDITION = re.compile(
     r"(?:^|\b)(?P<condition>(?:chez|pour)\s+(?:les?|la|l" + _APOS + r"|un|une|des|tout|toute|tous)\s*[^,;:()]{3,}"
     r"|en\s+cas\s+d[e" + _APOS[1:-1] + r"][^,;:()]{2,}"
