@@ -72,18 +72,27 @@ class Line(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     order: int = 0
     words: list[Word] = Field(default_factory=list)
+    font_size: float | None = Field(None, description="Largest font size in points (text layer only).")
+    bold: bool = False
 
 
-BlockKind = Literal["text", "heading"]
+BlockKind = Literal["paragraph", "heading", "list_item", "table", "figure", "caption", "page_header",
+                    "page_footer"]
+FURNITURE: frozenset[str] = frozenset({"page_header", "page_footer"})
 
 
 class Block(BaseModel):
-    kind: BlockKind = "text"
+    kind: BlockKind = "paragraph"
     heading_level: int | None = Field(None, ge=1, le=6)
     bbox: BBox
     bbox_norm: BBox
     order: int = 0
     lines: list[Line] = Field(default_factory=list)
+    section: list[str] = Field(default_factory=list,
+                               description="Headings enclosing the block, outermost first.")
+    paragraph: int | None = Field(
+        None, description="Document-wide index of the logical paragraph the block belongs to: blocks sharing it "
+                          "are one paragraph cut by a column or page break (or a cell printed beside it).")
 
     @property
     def text(self) -> str:
@@ -119,6 +128,8 @@ class Page(BaseModel):
     text_source: str = Field(description="'text-layer' or 'ocr:<engine>'.")
     blocks: list[Block] = Field(default_factory=list)
     codes: list[MachineReadable] = Field(default_factory=list, description="MRZ and 2D-Doc read on the page.")
+    drawings: list[DrawnShape] = Field(default_factory=list, description="Vector shapes (born-digital pages).")
+    tables: list[Table] = Field(default_factory=list)
 
     @property
     def lines(self) -> list[Line]:
@@ -148,3 +159,65 @@ class Document(BaseModel):
     @property
     def text(self) -> str:
         return "\f".join(page.text for page in self.pages)
+
+
+# --- Drawn regions and tables (layout stage: graphics and tables) ---------------------------------
+
+DrawnShapeKind = Literal["rect", "line", "polyline", "curve"]
+
+
+class DrawnShape(BaseModel):
+    """A vector shape of a born-digital page, in page pixels (as words), coordinates to 0.1 px.
+
+    Rules of ruled tables, cell shadings and boxes of forms come from these. Colours are
+    ``#rrggbb`` (None: not filled / not stroked).
+    """
+
+    kind: DrawnShapeKind
+    bbox: BBox
+    points: list[tuple[float, float]] = Field(
+        default_factory=list, description="Vertices of lines and polylines, control points of curves; "
+                                          "empty for rectangles (the box says it all).")
+    fill: str | None = None
+    stroke: str | None = None
+    stroke_width: float | None = None
+
+
+class TableCell(BaseModel):
+    """One cell; ``row``/``col`` are 0-based grid positions of its top-left slot."""
+
+    row: int = Field(ge=0)
+    col: int = Field(ge=0)
+    row_span: int = Field(1, ge=1)
+    col_span: int = Field(1, ge=1)
+    header: bool = False
+    text: str = Field("", description="The cell's text as printed (raw).")
+    value: float | None = Field(None, description="The number the text prints (French formats), if any.")
+    bbox: BBox
+    page: int = Field(ge=0, description="0-based page the cell is printed on.")
+    words: list[int] = Field(default_factory=list,
+                             description="Positions in Page.words of the cell's page: its provenance.")
+
+
+class Table(BaseModel):
+    page: int = Field(ge=0, description="0-based page where the table starts.")
+    pages: list[int] = Field(default_factory=list, description="Every page it spans (stitched tables).")
+    bbox: BBox = Field(description="Box on its first page.")
+    n_rows: int = Field(ge=0)
+    n_cols: int = Field(ge=0)
+    header_rows: int = Field(0, ge=0)
+    method: str = Field(description="How it was found: 'ruled', 'unruled', 'model:<name>'.")
+    column_types: list[Literal["number", "text", "empty"]] = Field(default_factory=list)
+    cells: list[TableCell] = Field(default_factory=list)
+
+    def grid(self) -> list[list[str]]:
+        """Rows of cell texts, a spanning cell's text in its top-left slot and '' in the others."""
+        rows = [["" for _ in range(self.n_cols)] for _ in range(self.n_rows)]
+        for cell in self.cells:
+            if cell.row < self.n_rows and cell.col < self.n_cols:
+                rows[cell.row][cell.col] = cell.text
+        return rows
+
+
+Page.model_rebuild()
+Document.model_rebuild()

@@ -117,3 +117,69 @@ def line_errors(gold_lines: Sequence[tuple[str, BBox]], words: Sequence[tuple[st
         word_edits += Levenshtein.distance(reference.split(), hypothesis.split())
         gold_words += len(reference.split())
     return LineErrors(chars, word_edits, gold_words)
+
+
+# --- Tables --------------------------------------------------------------------------------------
+
+CellSpec = tuple[int, int, int, int, str]  # first row, last row, first column, last column, text
+
+
+def _cell_key(text: str) -> str:
+    """Cell content as the ICDAR 2013 comparison sees it: letters and digits only, case folded."""
+    return "".join(char for char in unicodedata.normalize("NFKC", text).casefold() if char.isalnum())
+
+
+def adjacency_relations(cells: Sequence[CellSpec]) -> list[tuple[str, str, str]]:
+    """Each non-empty cell with its nearest non-empty neighbour to the right and below (ICDAR 2013).
+
+    Empty cells are skipped over; a spanning cell has a neighbour for each row (column) it spans,
+    each pair counted once.
+    """
+    slots: dict[tuple[int, int], int] = {}
+    keys = [_cell_key(cell[4]) for cell in cells]
+    for number, (row0, row1, col0, col1, _) in enumerate(cells):
+        if keys[number]:
+            for row in range(row0, row1 + 1):
+                for col in range(col0, col1 + 1):
+                    slots[(row, col)] = number
+    max_row = max((cell[1] for cell in cells), default=0)
+    max_col = max((cell[3] for cell in cells), default=0)
+    pairs: set[tuple[int, int, str]] = set()
+    for number, (row0, row1, col0, col1, _) in enumerate(cells):
+        if not keys[number]:
+            continue
+        for row in range(row0, row1 + 1):
+            for col in range(col1 + 1, max_col + 1):
+                if (row, col) in slots:
+                    pairs.add((number, slots[(row, col)], "h"))
+                    break
+        for col in range(col0, col1 + 1):
+            for row in range(row1 + 1, max_row + 1):
+                if (row, col) in slots:
+                    pairs.add((number, slots[(row, col)], "v"))
+                    break
+    return [(keys[a], keys[b], direction) for a, b, direction in pairs]
+
+
+def relation_counts(gold: Sequence[Sequence[CellSpec]], predicted: Sequence[Sequence[CellSpec]]) -> dict[str, int]:
+    """Adjacency relations of all tables of a document: correct, predicted, gold (they add up)."""
+    from collections import Counter
+    gold_relations = Counter(r for table in gold for r in adjacency_relations(table))
+    predicted_relations = Counter(r for table in predicted for r in adjacency_relations(table))
+    return {"relations_correct": sum((gold_relations & predicted_relations).values()),
+            "relations_predicted": sum(predicted_relations.values()), "relations_gold": sum(gold_relations.values())}
+
+
+def region_overlap(gold: Sequence[BBox], predicted: Sequence[BBox]) -> dict[str, float]:
+    """Areas of gold and predicted table regions of one page and their overlap (they add up)."""
+    overlap = sum(BBox(x0=max(g.x0, p.x0), y0=max(g.y0, p.y0), x1=min(g.x1, p.x1), y1=min(g.y1, p.y1)).area
+                  for g in gold for p in predicted if min(g.x1, p.x1) > max(g.x0, p.x0) and min(g.y1, p.y1) > max(g.y0, p.y0))
+    return {"area_overlap": overlap, "area_predicted": sum(p.area for p in predicted),
+            "area_gold": sum(g.area for g in gold)}
+
+
+def precision_recall_f1(correct: float, predicted: float, gold: float) -> dict[str, float]:
+    precision = correct / predicted if predicted else 0.0
+    recall = correct / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}

@@ -21,7 +21,7 @@ from .settings import Settings
 
 OCR_FIELDS = ("ocr_engine", "ocr_languages", "render_dpi", "max_ocr_side_px", "min_text_height_px", "deskew",
               "detect_orientation", "binarize", "french_correction", "read_codes")
-CACHE_VERSION = "3"  # bump when OCR output changes
+CACHE_VERSION = "4"  # bump when OCR output changes (3: codes; 4: drawings and tables)
 DAY_S = 86_400
 
 

@@ -14,7 +14,9 @@ import numpy as np
 from .document import BBox, Document, Line, MachineReadable, Page, SourceInfo, Word
 from .french.codes import read_page_codes
 from .ingest import PageInput, SourceFile, display_name, file_sha256, open_source
-from .layout import LineGroup, build_blocks, group_lines
+from .layout import LineGroup, annotate_structure, build_blocks, group_lines
+from .layout.graphics import drawn_shapes
+from .layout.tables import born_digital_tables, stitch_tables
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
 from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
@@ -54,13 +56,17 @@ def text_layer_page(page_input: PageInput) -> Page:
             words = [_word(w.text, BBox(x0=w.box[0] * scale, y0=w.box[1] * scale, x1=w.box[2] * scale,
                                         y1=w.box[3] * scale), 1.0, width, height) for w in layer_line.words]
             box = BBox.enclosing([w.bbox for w in words])
-            lines.append(_line_from_boxes(" ".join(w.text for w in words), box, 1.0, words, width, height))
+            line = _line_from_boxes(" ".join(w.text for w in words), box, 1.0, words, width, height)
+            line.font_size, line.bold = layer_line.font_size, layer_line.bold
+            lines.append(line)
         sizes = [line.font_size for line in block.lines]
         groups.append(LineGroup(lines, font_size=statistics.median(sizes),
                                 bold=all(line.bold for line in block.lines)))
-    return Page(index=page_input.index, width_pt=page_input.width_pt, height_pt=page_input.height_pt,
+    page = Page(index=page_input.index, width_pt=page_input.width_pt, height_pt=page_input.height_pt,
                 width_px=width, height_px=height, dpi=page_input.dpi, text_source="text-layer",
-                blocks=build_blocks(groups, width, height))
+                blocks=build_blocks(groups, width, height), drawings=drawn_shapes(page_input.drawings, scale))
+    page.tables = born_digital_tables(page)
+    return page
 
 
 def recognise_with_upscale(engine: OcrEngine, image: np.ndarray, min_text_height: float) -> list[RecognisedLine]:
@@ -178,7 +184,9 @@ def ocr_document(path: Path, options: OcrOptions, settings: Settings,
             pages.append(page)
             if on_page:
                 on_page(len(pages), info.page_count)
-    return Document(source=info, pages=pages)
+        outline = source.outline()
+    stitch_tables(pages)
+    return annotate_structure(Document(source=info, pages=pages), outline)
 
 
 def ocr(path: str | Path, engine: str | None = None, password: str | None = None, force_ocr: bool = False,

@@ -162,3 +162,27 @@ def test_line_reading_does_not_change_page_reading(example_scan, settings):
     assert confidence > 0
     lines = engine.recognise_page(image)
     assert any("QUITTANCE DE LOYER" in line.text for line in lines)
+
+
+def test_blank_pages_are_not_sent_to_ocr(tmp_path, example_pdf, settings):
+    """A page with no image and no drawing holds only its text layer, however short: no OCR engine is loaded."""
+    doc = pymupdf.open(example_pdf)
+    doc.new_page(width=595, height=842)
+    doc.new_page(width=595, height=842).insert_text((72, 72), "12")
+    path = tmp_path / "blank.pdf"
+    doc.save(path)
+    document = ocr(path, settings=settings)
+    assert [p.text_source for p in document.pages[-2:]] == ["text-layer", "text-layer"]
+    assert document.pages[-2].blocks == [] and document.pages[-1].text == "12"
+
+
+@pytest.mark.parametrize("text, before, dropped", [
+    ("4", "Méthadone", True), ("2", "ASA > 3", True), ("1", "iSGLT2", True), ("9 10", "grades »)", True),
+    ("2", "35 kg/m", False), ("3", "10 cm", False), ("9", "x 10", False), ("re", "en 1", False),
+    ("10", "et ", False),
+])
+def test_footnote_calls_are_superscript_numbers_glued_to_a_word_not_powers(text, before, dropped):
+    from socratext_llm.ingest.pdf import is_footnote_call
+
+    assert is_footnote_call(text, True, before) is dropped
+    assert is_footnote_call(text, False, before) is False

@@ -21,6 +21,7 @@ from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
 from .has_cmds import has_command
 from .serve_cmds import serve_app
+from .tables_cmds import tables_command
 
 app = typer.Typer(name="socratext", help="French administrative documents into schema-valid JSON.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -32,6 +33,7 @@ app.add_typer(datasets_app, name="datasets")
 app.add_typer(serve_app, name="serve")
 app.command("extract")(extract_command)
 app.command("has")(has_command)
+app.command("tables")(tables_command)
 
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
 

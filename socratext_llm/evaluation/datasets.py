@@ -15,11 +15,13 @@ from PIL import Image
 
 from ..datasets import dataset_dir
 from ..datasets.funsd import FunsdForm, iter_forms
+from ..datasets.icdar2013 import iter_documents as iter_icdar2013
+from ..datasets.icdar2013 import read_gold as read_icdar2013
 from ..datasets.sroie import Receipt, iter_receipts
 from ..datasets.tapuscorpus import read_alto
 from ..document import BBox, Document
 from ..errors import DatasetError
-from ..metrics import line_errors, match_words
+from ..metrics import line_errors, match_words, region_overlap, relation_counts
 from ..settings import Settings
 from .gold import document_gold_pairs, read_gold
 
@@ -36,7 +38,7 @@ class EvalItem:
 
 class EvalDataset:
     name = ""
-    task = "fields"  # or "ocr": nothing to extract, the reading itself is scored
+    task = "fields"  # or "ocr": nothing to extract, the reading itself is scored; or "tables"
     schema: str | None = None
 
     def __init__(self, settings: Settings, schema: str | None = None):
@@ -52,6 +54,10 @@ class EvalDataset:
 
     def ocr_scores(self, item: EvalItem, document: Document) -> dict | None:
         """Counts that add up over documents (edits, matches), or None when there is no gold text."""
+        return None
+
+    def table_scores(self, item: EvalItem, document: Document) -> dict | None:
+        """Counts that add up over documents (relations, areas) for a 'tables' dataset."""
         return None
 
 
@@ -125,6 +131,35 @@ class TapuscorpusDataset(EvalDataset):
         return line_errors(_normalised_lines(Path(item.source), lines), _normalised_words(document)).as_dict()
 
 
+def table_cell_specs(document: Document) -> list[list[tuple[int, int, int, int, str]]]:
+    """Our tables as (first row, last row, first column, last column, text) cells, for scoring."""
+    return [[(cell.row, cell.row + cell.row_span - 1, cell.col, cell.col + cell.col_span - 1, cell.text)
+             for cell in table.cells] for page in document.pages for table in page.tables]
+
+
+class Icdar2013Dataset(EvalDataset):
+    """Born-digital table regions (area overlap) and structures (adjacency relations with their content)."""
+
+    name = "icdar2013"
+    task = "tables"
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        for pdf in iter_icdar2013(self.settings, limit):
+            yield EvalItem(pdf.stem, str(pdf), None)
+
+    def table_scores(self, item: EvalItem, document: Document) -> dict:
+        gold = read_icdar2013(Path(item.source))
+        scores = relation_counts([table.cells for table in gold], table_cell_specs(document))
+        areas: dict[str, float] = {"area_overlap": 0.0, "area_predicted": 0.0, "area_gold": 0.0}
+        for page in document.pages:
+            gold_boxes = [region.box_px(page.height_pt, page.dpi) for table in gold for region in table.regions
+                          if region.page == page.index]
+            for key, value in region_overlap(gold_boxes, [table.bbox for table in page.tables]).items():
+                areas[key] += value
+        return {**scores, **{key: round(value, 1) for key, value in areas.items()},
+                "tables_gold": len(gold), "tables_predicted": sum(len(page.tables) for page in document.pages)}
+
+
 class FolderDataset(EvalDataset):
     """A user's own annotated set: documents with ``<stem>.json`` gold beside them; the document type
     comes from ``--schema`` or from ``dataset.json`` (``{"schema": "payslip"}``) in the folder."""
@@ -185,7 +220,8 @@ class SyntheticFrDataset(EvalDataset):
 
 
 SYNTHETIC_FR_DEFAULT = Path("build/synthetic_fr")
-BUILT_IN = {cls.name: cls for cls in (SroieDataset, FunsdDataset, TapuscorpusDataset, SyntheticFrDataset)}
+BUILT_IN = {cls.name: cls for cls in (SroieDataset, FunsdDataset, TapuscorpusDataset, SyntheticFrDataset,
+                                       Icdar2013Dataset)}
 
 
 @lru_cache(maxsize=4)

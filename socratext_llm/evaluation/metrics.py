@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ..field_metrics import FieldScore
+from ..metrics import precision_recall_f1
 from .worker import EvalJob
 
 MODES = ("exact", "fuzzy")
@@ -51,11 +52,37 @@ def _doctype_accuracy(outcomes: dict[str, list[bool]]) -> dict | None:
             "by_type": {name: round(sum(oks) / len(oks), 4) for name, oks in sorted(outcomes.items())}}
 
 
+def _table_scores(counts: Counter, per_document: list[dict]) -> dict:
+    """Structure (adjacency relations) and regions (area overlap): pooled over all documents, and
+    the mean of each document's precision and recall, as the ICDAR 2013 competition reports both."""
+    if not per_document:
+        return {}
+
+    def mean_scores(correct: str, predicted: str, gold: str) -> dict:
+        scores = [precision_recall_f1(d[correct], d[predicted], d[gold]) for d in per_document if d[gold] or d[predicted]]
+        precision = statistics.mean(s["precision"] for s in scores) if scores else 0.0
+        recall = statistics.mean(s["recall"] for s in scores) if scores else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+    return {
+        "structure": {"pooled": precision_recall_f1(counts["relations_correct"], counts["relations_predicted"],
+                                                    counts["relations_gold"]),
+                      "document_mean": mean_scores("relations_correct", "relations_predicted",
+                                                   "relations_gold")},
+        "regions": {"pooled": precision_recall_f1(counts["area_overlap"], counts["area_predicted"], counts["area_gold"]),
+                    "document_mean": mean_scores("area_overlap", "area_predicted", "area_gold")},
+        "tables_gold": counts["tables_gold"], "tables_predicted": counts["tables_predicted"],
+    }
+
+
 def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
     scores: dict[str, dict[str, FieldScore]] = {mode: {} for mode in MODES}
     worst: list[tuple] = []
     failures: Counter = Counter()
     ocr_counts: Counter = Counter()
+    table_counts: Counter = Counter()
+    per_document: list[dict] = []
     ms_per_page, extract_ms, tokens = [], [], []
     doctypes: dict[str, list[bool]] = defaultdict(list)
     documents = valid = grounded = grounding_checks = 0
@@ -70,6 +97,9 @@ def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
             ocr_counts.update(record.get("ocr") or {})
             if "doctype" in record:
                 doctypes[record["doctype"]["expected"]].append(record["doctype"]["detected"] == record["doctype"]["expected"])
+            if record.get("tables"):
+                table_counts.update(record["tables"])
+                per_document.append(record["tables"])
             if "fields" not in record:
                 continue
             extract_ms.append(record["timings_ms"]["extract"])
@@ -103,6 +133,7 @@ def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
                        "p95": _percentile(extract_ms, 0.95)},
         "ocr": _ocr_rates(ocr_counts),
         "doctype_accuracy": _doctype_accuracy(doctypes),
+        "tables": _table_scores(table_counts, per_document),
         "scored_documents": scored,
         "worst_errors": [entry[-1] for entry in sorted(worst, key=lambda e: e[:3], reverse=True)],
         "invocations": config["invocations"],

@@ -67,6 +67,8 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
     record: dict = {"id": item.id, "status": "ok", "pages": len(document.pages)}
     if job.ocr_engine != GOLD_OCR:
         record["ocr"] = dataset.ocr_scores(item, document)
+    if dataset.task == "tables":
+        record["tables"] = dataset.table_scores(item, document)
     if dataset.task == "fields":
         if item.schema:  # a set that mixes types: detection scored, extraction with the true type
             decision = decide_doctype(document, SchemaRegistry(job.settings), job.settings.doctype_detector)

@@ -101,6 +101,41 @@ def normalize_amount(text: str) -> float | None:
     return None
 
 
+MISSING_MARKS = frozenset({"-", "–", "—", "n.s.", "ns", "n.s", "n.d.", "nd", "n.d", "nc", "n.c.", "na", "n.a.", "n/a",
+                           "s.o.", "x", "…", "...", "*"})
+TABLE_NUMBER = re.compile(r"[+\-−]?\(?[+\-−]?(?:€|\$|£)?\s?\d[\d \u00a0\u202f.,']*\)?\s?(?:%|€|\$|£|eur|euros?)?")
+
+
+def is_missing_mark(text: str) -> bool:
+    """Whether a table cell prints 'no value' ('-', 'n.s.', 'n.d.'): a number column's blank."""
+    return text.strip().lower() in MISSING_MARKS
+
+
+def parse_table_number(text: str) -> float | None:
+    """The number a whole table cell prints, French or English style, else None.
+
+    '1 234,56', '1.234,56', '1,234.56' → 1234.56; '(123)' → -123 (accounting negative);
+    '12,5 %' → 12.5 (as printed); '0,125' → 0.125. A cell with words around its number is text.
+    """
+    compact = text.strip().lower()
+    if not compact or not TABLE_NUMBER.fullmatch(compact):
+        return None
+    negative = compact.startswith(("-", "−", "(-", "(−")) or (compact.startswith("(") and compact.endswith(")"))
+    digits = re.sub(r"[^\d.,]", "", compact.replace("'", ""))
+    separators = [char for char in digits if char in ".,"]
+    if separators and len(set(separators)) == 1 and len(separators) == 1:
+        whole, fraction = digits.split(separators[0])
+        if len(fraction) >= 3 and not (len(fraction) == 3 and 0 < len(whole) <= 3 and whole != "0"):
+            value = float(f"{whole or '0'}.{fraction}")
+            return -value if negative else value
+    if separators and len(separators) > 1 and len(set(separators)) == 1 and len(digits) - digits.rfind(separators[0]) - 1 != 3:
+        return None  # '1.2.3': no number
+    value = parse_amount(digits)
+    if value is None:
+        return None
+    return -value if negative else value
+
+
 def digits_only(text: str) -> str:
     return re.sub(r"\D", "", text)
 

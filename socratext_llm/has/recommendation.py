@@ -1,8 +1,7 @@
 """A HAS recommendation read whole: metadata, statements and decision trees in one model.
 
-Statements and metadata come from ``has.statements`` (the structure-has branch). Until that module is
-merged, ``interim_statements`` maps the rules engine's current graded lines onto the model and
-``interim_metadata`` gives the title only, so that the trees and every output can be built and tested.
+Statements and metadata come from ``has.statements``; drawn trees from the PDF's vector graphics and
+pictures; text trees from the conditional statements.
 """
 from __future__ import annotations
 
@@ -12,34 +11,14 @@ from ..document import Document
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings
 from .model import DecisionTree, Recommendation, RecommendationMetadata, Statement
-
-
-def interim_statements(document: Document) -> list[Statement]:
-    """The rules engine's graded lines (one line each, grade inline) as model statements."""
-    from ..extract.engines.rules import Reader, _graded_statements
-    return [Statement(**row) for row, _ in _graded_statements(Reader(document), document)]
-
-
-def interim_metadata(document: Document) -> RecommendationMetadata:
-    from ..extract.engines.rules import Reader, _largest_heading
-    heading = _largest_heading(Reader(document), document)
-    return RecommendationMetadata(title=heading[1][:300] if heading else None, organisations=[], kind=None,
-                                  date=None, grade_scale=[])
+from .statements import extract_metadata, extract_statements
 
 
 def statements_of(document: Document) -> list[Statement]:
-    try:
-        from .statements import extract_statements
-    except ImportError:
-        return interim_statements(document)
     return extract_statements(document)
 
 
 def metadata_of(document: Document) -> RecommendationMetadata:
-    try:
-        from .statements import extract_metadata
-    except ImportError:
-        return interim_metadata(document)
     return extract_metadata(document)
 
 

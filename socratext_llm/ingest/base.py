@@ -42,6 +42,26 @@ class TextLayerBlock:
     lines: list[TextLayerLine]
 
 
+@dataclass(frozen=True)
+class OutlineEntry:
+    """A bookmark of the PDF outline: its level (1 = top), title and 0-based page."""
+
+    level: int
+    title: str
+    page: int
+
+
+@dataclass
+class VectorPath:
+    """One drawn item of a PDF page, in PDF points: a rectangle, a line, a polyline or a curve."""
+
+    kind: str
+    points: list[tuple[float, float]]
+    fill: tuple[float, ...] | None
+    stroke: tuple[float, ...] | None
+    width: float | None
+
+
 @dataclass
 class PageInput:
     """One page as ingested: either a usable text layer, or an image to OCR."""
@@ -55,6 +75,7 @@ class PageInput:
     # raster images placed on a text-layer page (with their boxes in points): where a 2D-Doc is looked for
     embedded_images: Callable[[], list[tuple[Image.Image, tuple[float, float, float, float]]]] | None = None
     notes: list[str] = field(default_factory=list)
+    drawings: list[VectorPath] = field(default_factory=list)
 
 
 class SourceFile(ABC):
@@ -69,6 +90,10 @@ class SourceFile(ABC):
 
     @abstractmethod
     def iter_pages(self) -> Iterator[PageInput]: ...
+
+    def outline(self) -> list[OutlineEntry]:
+        """The document's bookmarks; formats that have none return an empty list."""
+        return []
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release file handles; backends that hold none keep this no-op."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,16 +13,22 @@ from PIL import Image
 
 from ..errors import CorruptInputError, EmptyInputError, EncryptedInputError, InputTooLargeError, SocratextError
 from ..settings import Settings
-from .base import PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord, display_name, third_party_message
+from .base import (OutlineEntry, PageInput, SourceFile, TextLayerBlock, TextLayerLine, TextSpanWord, VectorPath,
+                   display_name, third_party_message)
 
 pymupdf.TOOLS.mupdf_display_errors(False)  # errors reach the user as our one-line messages instead
 pymupdf.TOOLS.mupdf_display_warnings(False)
 
 BOLD_FLAG = 16
+SUPERSCRIPT_FLAG = 1
+FOOTNOTE_CALL = re.compile(r"\d{1,3}(?:[,\s]+\d{1,3})*")
+POWER_BEFORE = re.compile(r"(?:^|[\s/\d(.])(?:[kcmdµ]?m|10)$")  # m², cm³, 10⁹ keep their exponent
 MIN_REAL_TEXT_CHARS = 20
 MIN_READABLE_RATIO = 0.85
 LARGE_IMAGE_COVER = 0.5
 MAX_BARCODE_IMAGE_PX = 8_000_000
+LEADER_DOTS = re.compile(r"[.…·_]{3,}")  # a table of contents' dot leaders are text, not noise
+MAX_VECTOR_PATHS = 20000  # a map or chart drawn in vectors: its strokes are no table rules
 
 
 def readable_ratio(text: str) -> float:
@@ -43,7 +50,7 @@ def readable_ratio(text: str) -> float:
 
 def has_real_text(text: str, image_cover: float) -> bool:
     """Whether a page's text layer can be trusted instead of OCR."""
-    stripped = "".join(text.split())
+    stripped = LEADER_DOTS.sub("", "".join(text.split()))
     if len(stripped) < MIN_REAL_TEXT_CHARS and image_cover >= LARGE_IMAGE_COVER:
         return False  # a scan with a stamp or page number drawn as text
     if not stripped:
@@ -63,30 +70,63 @@ def image_cover_ratio(page: pymupdf.Page) -> float:
     return best
 
 
+def draws_nothing(page: pymupdf.Page) -> bool:
+    """A page without images or vector paths holds nothing beyond its text layer (a blank page between
+    chapters): OCR would find nothing there."""
+    return not page.get_images() and not page.get_cdrawings()
+
+
 def _word(chars: list[dict]) -> TextSpanWord:
     return TextSpanWord(text="".join(c["c"] for c in chars),
                         box=(min(c["bbox"][0] for c in chars), min(c["bbox"][1] for c in chars),
                              max(c["bbox"][2] for c in chars), max(c["bbox"][3] for c in chars)))
 
 
+def _add_word(words: list[TextSpanWord], word: TextSpanWord, glued: bool) -> None:
+    if glued and words:
+        last = words[-1]
+        words[-1] = TextSpanWord(text=last.text + word.text, box=(last.box[0], min(last.box[1], word.box[1]),
+                                                                  word.box[2], max(last.box[3], word.box[3])))
+    else:
+        words.append(word)
+
+
+def is_footnote_call(text: str, superscript: bool, before: str) -> bool:
+    """A superscript number glued to the word before it ('Méthadone⁴', 'ASA > 3²'), not a unit's power
+    ('kg/m²', '10⁹')."""
+    return superscript and bool(FOOTNOTE_CALL.fullmatch(text.strip())) and before[-1:].strip() != "" \
+        and not POWER_BEFORE.search(before)
+
+
 def _layer_line(line: dict) -> TextLayerLine | None:
-    """One PyMuPDF line as words (split at spaces and span changes), its largest font size and weight."""
+    """One PyMuPDF line as words (split at spaces and span changes), its largest font size and weight;
+    footnote calls are left out."""
     words: list[TextSpanWord] = []
     sizes: list[float] = []
     bold_chars = 0
+    before = ""
+    glue = False  # the text after a dropped footnote call continues the word it was glued to ('insuline⁸,')
     for span in line["spans"]:
         current: list[dict] = []
+        text = "".join(char["c"] for char in span["chars"])
+        if is_footnote_call(text, bool(span["flags"] & SUPERSCRIPT_FLAG), before):
+            glue = bool(words) or glue
+            continue
+        before = (before + text)[-8:]
+        glue = glue and bool(text[:1]) and not text[:1].isspace()
         for char in span["chars"]:
             if char["c"].isspace():
                 if current:
-                    words.append(_word(current))
+                    _add_word(words, _word(current), glue)
+                    glue = False
                 current = []
                 continue
             current.append(char)
             sizes.append(span["size"])
             bold_chars += bool(span["flags"] & BOLD_FLAG) or "bold" in span["font"].lower()
         if current:
-            words.append(_word(current))
+            _add_word(words, _word(current), glue)
+        glue = False
     if not words:
         return None
     return TextLayerLine(words=_merge_touching(words), font_size=max(sizes), bold=bold_chars > len(sizes) / 2)
@@ -112,6 +152,58 @@ def text_layer_blocks(raw: dict) -> list[TextLayerBlock]:
         if lines:
             blocks.append(TextLayerBlock(lines=lines))
     return blocks
+
+
+def _path_items(path: dict) -> list[VectorPath]:
+    """One PyMuPDF drawing as shapes: each rectangle alone, connected line segments as one polyline."""
+    fill, stroke = path.get("fill"), path.get("color")
+    width = path.get("width") if stroke is not None else None
+    shapes: list[VectorPath] = []
+    run: list[tuple[float, float]] = []
+
+    def close_run() -> None:
+        if len(run) >= 2:
+            shapes.append(VectorPath("line" if len(run) == 2 else "polyline", list(run), fill, stroke, width))
+        run.clear()
+
+    for item in path["items"]:
+        op = item[0]
+        if op == "l":
+            start, end = (item[1].x, item[1].y), (item[2].x, item[2].y)
+            if run and run[-1] != start:
+                close_run()
+            if not run:
+                run.append(start)
+            run.append(end)
+            continue
+        close_run()
+        if op == "re":
+            rect = item[1]
+            shapes.append(VectorPath("rect", [(rect.x0, rect.y0), (rect.x1, rect.y1)], fill, stroke, width))
+        elif op == "qu":
+            quad = item[1]
+            corners = [(quad.ul.x, quad.ul.y), (quad.ur.x, quad.ur.y), (quad.lr.x, quad.lr.y), (quad.ll.x, quad.ll.y)]
+            if quad.is_rectangular and abs(quad.ul.y - quad.ur.y) < 0.01:
+                rect = quad.rect
+                shapes.append(VectorPath("rect", [(rect.x0, rect.y0), (rect.x1, rect.y1)], fill, stroke, width))
+            else:
+                shapes.append(VectorPath("polyline", [*corners, corners[0]], fill, stroke, width))
+        elif op == "c":
+            shapes.append(VectorPath("curve", [(point.x, point.y) for point in item[1:5]], fill, stroke, width))
+    close_run()
+    return shapes
+
+
+def vector_paths(page: pymupdf.Page) -> list[VectorPath]:
+    """The page's visible vector drawings, none when there are too many to be rules and boxes."""
+    shapes: list[VectorPath] = []
+    for path in page.get_drawings():
+        if path.get("fill") is None and path.get("color") is None:
+            continue
+        shapes.extend(_path_items(path))
+        if len(shapes) > MAX_VECTOR_PATHS:
+            return []
+    return shapes
 
 
 def _merge_touching(words: list[TextSpanWord]) -> list[TextSpanWord]:
@@ -209,13 +301,23 @@ class PdfSource(SourceFile):
                         f"{display_name(self.path)}: page {index + 1} is {rect.width:.0f}x{rect.height:.0f} pt, "
                         f"over the limit of {self.settings.max_page_side_pt:.0f} pt")
                 raw = raw_text_layer(page)
-                layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) else None
+                layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) \
+                    or draws_nothing(page) else None
+                drawings = vector_paths(page) if layer else []
             except (*PYMUPDF_ERRORS, MemoryError) as error:
                 raise translated(error, self.path, f"page {index + 1}") from error
             dpi = render_dpi(rect.width, rect.height, self.settings)
             yield PageInput(index=index, width_pt=rect.width, height_pt=rect.height, dpi=dpi,
                             text_layer=layer, render=self._renderer(index, dpi),
-                            embedded_images=self._images(index) if layer else None)
+                            embedded_images=self._images(index) if layer else None, drawings=drawings)
+
+    def outline(self) -> list[OutlineEntry]:
+        try:
+            toc = self.doc.get_toc(simple=True)
+        except PYMUPDF_ERRORS:
+            return []  # a broken outline is no reason to refuse the document
+        return [OutlineEntry(level=int(level), title=" ".join(str(title).split()), page=int(page) - 1)
+                for level, title, page in toc if int(page) >= 1 and str(title).strip()]
 
     def _renderer(self, index: int, dpi: int):
         def render() -> Image.Image:

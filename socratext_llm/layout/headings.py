@@ -40,8 +40,8 @@ def heading_level(group: LineGroup, body_size: float | None) -> int | None:
     text = " ".join(line.text for line in group.lines)
     if len(text.split()) > MAX_HEADING_WORDS or len(group.lines) > 3 or text.rstrip().endswith((",", ";")):
         return None
-    if sum(char.isalpha() for char in text) < 2:
-        return None  # page numbers and footnote marks
+    if sum(char.isalpha() for char in text) < 3:
+        return None  # page numbers, footnote marks, a grade printed in its own cell ('AE')
     ratio = group.font_size / body_size
     depth = numbering_depth(text)
     if ratio >= 1.15 or (group.bold and ratio >= 0.95 and (depth is not None or len(group.lines) == 1)):

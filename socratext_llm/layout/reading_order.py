@@ -114,6 +114,6 @@ def build_blocks(groups: list[LineGroup], page_width: float, page_height: float)
                 word_order += 1
         level = heading_level(group, body_size)
         box = group.bbox
-        blocks.append(Block(kind="heading" if level else "text", heading_level=level, bbox=box,
+        blocks.append(Block(kind="heading" if level else "paragraph", heading_level=level, bbox=box,
                             bbox_norm=box.normalised(page_width, page_height), order=block_order, lines=lines))
     return blocks

@@ -24,6 +24,7 @@ from ..document import Document
 from ..errors import InputTooLargeError, JobNotFoundError, SchemaError, ServiceBusyError, SocratextError
 from ..extract.pipeline import AUTO, ExtractOptions, read_and_extract, resolve_doctype
 from ..extract.result import ExtractionResult
+from ..export.tables import DocumentTables, document_tables
 from ..extract.schemas import SchemaRegistry, parse_schema_text
 from ..ocr import get_ocr_engine, ocr_engines
 from ..pipeline import OcrOptions, ocr_document
@@ -252,6 +253,22 @@ def create_app(settings: Settings) -> FastAPI:
             document = await service.admission.run(lambda: ocr_document(path, options, service.settings))
         document.source.filename = file.filename or document.source.filename
         return document
+
+    @app.post("/v1/tables", response_model=DocumentTables, responses=ERRORS, tags=["ocr"])
+    async def tables(
+        file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, TIFF or WebP.")],
+        ocr_engine: Annotated[str | None, Form()] = None,
+        password: Annotated[str | None, Form()] = None,
+    ) -> DocumentTables:
+        """The tables found, named by page and position: cells with row, column, spans, header flag, text,
+        typed value, box and page."""
+        options = OcrOptions(engine=ocr_engine, password=password)
+        with upload_folder(service.upload_parent) as folder:
+            path = folder / neutral_name(0, file.filename)
+            copy_limited(file.file, path, service.max_upload_bytes)
+            document = await service.admission.run(lambda: ocr_document(path, options, service.settings))
+        document.source.filename = file.filename or document.source.filename
+        return document_tables(document)
 
     @app.post("/v1/jobs", response_model=JobStatus, status_code=202, responses=ERRORS,
               tags=["extraction"])

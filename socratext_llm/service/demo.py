@@ -24,6 +24,7 @@ from ..extract.schema_builder import schema_from_fields
 from ..extract.schemas import SchemaRegistry, save_user_schema, validate_schema
 from ..document import Document
 from ..evaluation.gold import DOCUMENT_SUFFIXES
+from ..export.tables import named_tables, table_markdown
 from ..settings import Settings
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from an offline machine
@@ -110,6 +111,16 @@ def _short(value) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
+def tables_markdown(document: Document) -> str:
+    """The tables found, each under its page and position, for the demo page."""
+    found = named_tables(document)
+    if not found:
+        return ""
+    parts = [f"### Tableaux trouvés ({len(found)})"]
+    parts += [f"**{name}** ({table.n_rows} × {table.n_cols})\n\n{table_markdown(table)}" for name, table in found]
+    return "\n\n".join(parts)
+
+
 def schema_choices(settings: Settings) -> list[str]:
     return [AUTO, *SchemaRegistry(settings).names()]
 
@@ -153,7 +164,8 @@ def build_demo(settings: Settings, private: Path) -> gr.Blocks:
                    f"**statut** : `{result.status}` · {len(result.failed_checks)} contrôle(s) en échec · "
                    f"OCR {result.timings_ms.get('ocr', 0):.0f} ms, extraction {result.timings_ms['extract']:.0f} ms")
         return ((image, annotations(document, result, 0, image.size)), result.data, field_rows(result),
-                str(download), summary, None)  # the upload is gone from disk: clear it from the page too
+                str(download), summary, None,  # the upload is gone from disk: clear it from the page too
+                tables_markdown(document))
 
     def load_schema(name):
         if not name or name == AUTO:
@@ -213,7 +225,8 @@ def build_demo(settings: Settings, private: Path) -> gr.Blocks:
             data = gr.JSON(label="JSON extrait", elem_id="data", open=True)
             table = gr.Dataframe(headers=["champ", "valeur", "moteur", "confiance", "contrôles"], elem_id="fields",
                                  label="Champs : moteur, confiance, contrôles", interactive=False, wrap=True)
-            go.click(run, [upload, example, schema, engine], [page, data, table, download, summary, upload])
+            tables = gr.Markdown(label="Tableaux trouvés", elem_id="tables")
+            go.click(run, [upload, example, schema, engine], [page, data, table, download, summary, upload, tables])
         with gr.Tab("HAS", elem_id="has-tab"):
             from .demo_has import has_tab
 

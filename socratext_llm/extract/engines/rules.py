@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...document import Document
+from ...document import BBox, Document
 from ...french.authority import apply_machine_readable, mrz_field
-from ..normalize import normalize_amount, normalize_date
+from ...has.statements import extract_statements
 from .. import user_patterns
+from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
@@ -24,13 +25,11 @@ from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, plac
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
 HEADER_LINES = 8
-MIN_STATEMENT_WORDS = 5
 ROUNDING = 0.05
 ENGINE = "rules"
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
 LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
-GRADE = re.compile(r"\((?:grade\s*)?(A|B|C|AE)\)|\bgrade\s+(A|B|C)\b|\b(AE)\b|accord d'experts", re.IGNORECASE)
 RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
 ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
@@ -329,28 +328,17 @@ def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, Pl
     return items[: field.get("maxItems", 100)]
 
 
-def _graded_statements(reader: Reader, document: Document) -> list[tuple[dict, PlacedLine]]:
-    headings = {}
-    for page in document.pages:
-        for block in page.blocks:
-            if block.kind == "heading":
-                for line in block.lines:
-                    headings[id(line)] = block.text.replace("\n", " ")
-    section = None
-    statements = []
-    for placed in reader.lines:
-        if id(placed.line) in headings:
-            section = headings[id(placed.line)]
-        match = GRADE.search(placed.text)
-        if match and len(placed.text.split()) >= MIN_STATEMENT_WORDS:  # not a grade legend or a lone 'AE'
-            grade = next((g for g in match.groups() if g), "AE").upper()
-            box, to_points = placed.bbox, 72.0 / document.pages[placed.page].dpi   # the model's boxes are in PDF points
-            statements.append(({"id": None, "section": [section] if section else [], "text": placed.text.strip()[:1500],
-                                "grade": grade, "grade_source": "inline", "direction": None, "condition": None,
-                                "action": None, "page": placed.page + 1,
-                                "bbox": tuple(round(v * to_points, 1) for v in (box.x0, box.y0, box.x1, box.y1))},
-                               placed))
-    return statements
+def _graded_statements(document: Document) -> list[tuple[dict, Evidence]]:
+    """HAS statements (``has/statements.py``), each with its evidence box back in page pixels."""
+    found = []
+    for statement in extract_statements(document):
+        page = document.pages[statement.page - 1]
+        scale = page.dpi / 72.0
+        x0, y0, x1, y1 = (value * scale for value in statement.bbox)
+        found.append((statement.model_dump(mode="json"),
+                      Evidence(page=page.index, bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1), source_text=statement.text,
+                               confidence=0.8, engine=ENGINE)))
+    return found
 
 
 @extraction_engines.register
@@ -388,8 +376,13 @@ class RulesEngine(ExtractionEngine):
                 reader.evidence[pointer] = found[1]
                 return found[0]
             return []
-        elif strategy in ("key_values", "line_items", "graded_statements"):
-            return self._list(reader, document, name, field, hints, strategy)
+        elif strategy in ("key_values", "line_items"):
+            return self._list(reader, name, field, hints, strategy)
+        elif strategy == "graded_statements":
+            statements = _graded_statements(document)
+            for index, (_, evidence) in enumerate(statements):
+                reader.evidence[f"{pointer}/{index}"] = evidence
+            return [row for row, _ in statements]
         elif strategy in ("has_metadata", "has_decision_trees"):
             return _has_part(document, strategy)
         elif strategy == "largest_heading":
@@ -415,13 +408,11 @@ class RulesEngine(ExtractionEngine):
                 return value
         return [] if "array" in field_types(field) else None
 
-    def _list(self, reader: Reader, document: Document, name: str, field: dict, hints: dict, strategy: str) -> list:
+    def _list(self, reader: Reader, name: str, field: dict, hints: dict, strategy: str) -> list:
         if strategy == "key_values":
             rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p in _key_values(reader)]
-        elif strategy == "line_items":
-            rows = _line_items(reader, field, hints)
         else:
-            rows = _graded_statements(reader, document)
+            rows = _line_items(reader, field, hints)
         for index, (_, placed) in enumerate(rows):
             reader.record(f"/{name}/{index}", placed, 0, len(placed.text), 0.8)
         return [row for row, _ in rows]

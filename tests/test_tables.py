@@ -1,0 +1,185 @@
+"""Drawn regions and tables: model, detection, numbers, outputs, extraction."""
+from __future__ import annotations
+
+import pytest
+
+from socratext_llm.document import Document
+from socratext_llm.ingest.base import VectorPath
+from socratext_llm.layout.graphics import drawn_shapes, hex_colour, rules_of
+from socratext_llm.pipeline import ocr
+
+
+def test_vector_paths_become_pixel_shapes_with_colours():
+    paths = [VectorPath("rect", [(10, 20), (110, 20.5)], (0.0, 0.0, 1.0), None, None),
+             VectorPath("polyline", [(0, 0), (72, 0), (72, 72)], None, (0.0,), 0.5)]
+    rect, poly = drawn_shapes(paths, scale=300 / 72)
+    assert rect.kind == "rect" and rect.points == [] and rect.fill == "#0000ff" and rect.stroke is None
+    assert rect.bbox.x0 == pytest.approx(41.7) and rect.bbox.x1 == pytest.approx(458.3)
+    assert poly.points == [(0.0, 0.0), (300.0, 0.0), (300.0, 300.0)] and poly.stroke == "#000000"
+    assert poly.stroke_width == pytest.approx(2.1)
+    rules = rules_of([rect, poly])
+    assert sum(rule.horizontal for rule in rules) == 2 and sum(not rule.horizontal for rule in rules) == 1
+    assert hex_colour((0.0, 0.0, 0.0, 1.0)) == "#000000"
+
+
+@pytest.mark.datasets
+def test_born_digital_page_keeps_its_drawings(datasets):
+    document = ocr(datasets / "icdar2013" / "eu-001.pdf")
+    page = document.pages[1]
+    assert len(page.drawings) > 100
+    assert all(0 <= shape.bbox.x0 <= shape.bbox.x1 <= page.width_px + 1 for shape in page.drawings)
+    assert any(shape.fill == "#ffcc9a" for shape in page.drawings)  # the table's header shading
+    again = Document.model_validate_json(document.model_dump_json())
+    assert again.pages[1].drawings == page.drawings
+
+
+# --- numbers as numbers -------------------------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from socratext_llm.extract.normalize import is_missing_mark, parse_table_number  # noqa: E402
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1 234,56", 1234.56), ("1.234,56", 1234.56), ("1,234.56", 1234.56), ("(123)", -123.0), ("12,5 %", 12.5),
+    ("-12.5", -12.5), ("0,125", 0.125), ("1 234 567", 1234567.0), ("12 €", 12.0), ("−3,5", -3.5),
+    ("1\u202f234,50", 1234.5), ("-", None), ("n.s.", None), ("abc", None), ("12 mg", None), ("1.2.3", None)])
+def test_table_numbers_in_french_and_english_formats(text, value):
+    assert parse_table_number(text) == (pytest.approx(value) if value is not None else None)
+
+
+@pytest.mark.parametrize("mark", ["-", "–", "n.s.", "N.D.", "nc"])
+def test_missing_marks_are_blanks_of_number_columns(mark):
+    assert is_missing_mark(mark) and parse_table_number(mark) is None
+
+
+def _french(value: int, cents: int, group: str) -> str:
+    digits = f"{value:,}".replace(",", group)
+    return f"{digits},{cents:02d}"
+
+
+@given(st.integers(0, 10**9), st.integers(0, 99), st.sampled_from([" ", ".", "\u00a0", "\u202f"]))
+def test_french_grouped_decimals_round_trip(value, cents, group):
+    assert parse_table_number(_french(value, cents, group)) == pytest.approx(value + cents / 100)
+
+
+@given(st.integers(1, 10**9), st.integers(0, 99))
+def test_parenthesised_and_signed_numbers_are_negative(value, cents):
+    text = _french(value, cents, " ")
+    assert parse_table_number(f"({text})") == pytest.approx(-(value + cents / 100))
+    assert parse_table_number(f"-{text}") == pytest.approx(-(value + cents / 100))
+    assert parse_table_number(f"{text} %") == pytest.approx(value + cents / 100)
+
+
+@given(st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=12))
+def test_words_are_never_numbers(word):
+    assert parse_table_number(word) is None
+
+
+# --- born-digital tables ------------------------------------------------------------------------
+
+import pymupdf  # noqa: E402
+
+from socratext_llm.export import to_html, to_markdown  # noqa: E402
+from socratext_llm.export.tables import named_tables, table_csv, tables_xlsx  # noqa: E402
+
+from .conftest import run_cli  # noqa: E402
+
+COLUMNS = (60, 250, 380, 510)  # x of the rules, in points
+
+
+def _ruled_rows(page, rows: list[list[str]], top: float, height: float = 20, spanning_header: bool = True) -> float:
+    """Draw a ruled table of one label column and two value columns (the first row's value
+    columns merged when ``spanning_header``); returns its bottom."""
+    for number, row in enumerate(rows):
+        y = top + number * height
+        page.draw_line((COLUMNS[0], y), (COLUMNS[-1], y), width=0.8)
+        for x, text in zip(COLUMNS, row):
+            page.insert_text((x + 4, y + 14), text, fontsize=10)
+    bottom = top + len(rows) * height
+    page.draw_line((COLUMNS[0], bottom), (COLUMNS[-1], bottom), width=0.8)
+    for x in COLUMNS:
+        page.draw_line((x, top + (height if x == COLUMNS[2] and spanning_header else 0)), (x, bottom), width=0.8)
+    return bottom
+
+
+@pytest.fixture(scope="module")
+def continued_table_pdf(tmp_path_factory):
+    """A ruled table with a spanning header, running from page 1's bottom to page 2's top."""
+    document = pymupdf.open()
+    first = document.new_page(width=595, height=842)
+    first.insert_text((60, 80), "Rapport annuel : dépenses par poste", fontsize=14)
+    rows = [["Poste", "Montants (EUR)", ""], ["", "2023", "2024"]]
+    rows += [[f"Poste n° {n}", f"{n} 234,5{n % 10}", f"({n}00)"] for n in range(1, 31)]
+    _ruled_rows(first, rows[:-8], top=110)
+    second = document.new_page(width=595, height=842)
+    _ruled_rows(second, rows[-8:], top=70, spanning_header=False)
+    second.insert_text((60, 300), "Fin du tableau.", fontsize=10)
+    path = tmp_path_factory.mktemp("pdf") / "continued.pdf"
+    document.save(path)
+    return path
+
+
+def test_ruled_table_with_spanning_header_continued_on_next_page(continued_table_pdf):
+    document = ocr(continued_table_pdf)
+    first, second = document.pages
+    assert len(first.tables) == 1 and second.tables == []  # the continuation joined the first part
+    table = first.tables[0]
+    assert table.pages == [0, 1] and table.method == "ruled"
+    assert (table.n_rows, table.n_cols, table.header_rows) == (32, 3, 2)
+    assert table.column_types == ["text", "number", "number"]
+    spanning = next(cell for cell in table.cells if cell.text == "Montants (EUR)")
+    assert (spanning.row, spanning.col, spanning.col_span, spanning.header) == (0, 1, 2, True)
+    last = max(table.cells, key=lambda cell: (cell.row, cell.col))
+    assert (last.text, last.value, last.page, last.row) == ("(3000)", -3000.0, 1, 31)
+    amount = next(cell for cell in table.cells if cell.text == "1 234,51")
+    assert amount.value == 1234.51 and amount.page == 0
+    words = first.words
+    assert " ".join(words[i].text for i in amount.words) == "1 234,51"  # provenance: the cell's own words
+    assert all(table.bbox.x0 - 1 <= cell.bbox.x0 and cell.bbox.x1 <= table.bbox.x1 + 1
+               for cell in table.cells if cell.page == 0)
+
+
+def test_tables_render_in_markdown_html_csv_and_xlsx(continued_table_pdf, tmp_path):
+    document = ocr(continued_table_pdf)
+    markdown = to_markdown(document)
+    assert "| Poste | Montants (EUR) 2023 | 2024 |" in markdown and "|---|---:|---:|" in markdown
+    assert "Poste n° 7" not in markdown.split("| Poste n° 7 |")[0]  # table rows are not repeated as text
+    assert '<th colspan="2">Montants (EUR)</th>' in to_html(document)
+    name, table = named_tables(document)[0]
+    assert name == "p1-t1" and table_csv(table).splitlines()[2] == 'Poste n° 1,"1 234,51",(100)'
+    from openpyxl import load_workbook
+    workbook_path = tmp_path / "t.xlsx"
+    workbook_path.write_bytes(tables_xlsx(named_tables(document)))
+    sheet = load_workbook(workbook_path)["p1-t1"]
+    assert sheet["B3"].value == 1234.51 and sheet["C3"].value == -100
+    assert [str(r) for r in sheet.merged_cells.ranges] == ["B1:C1"]
+
+
+def test_tables_command_writes_one_file_per_table(continued_table_pdf, tmp_path):
+    result = run_cli("tables", str(continued_table_pdf), "-o", str(tmp_path), "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["continued-p1-t1.md"]
+
+
+@pytest.mark.datasets
+def test_icdar_ruled_tables_spans_and_multiline_cells(datasets):
+    document = ocr(datasets / "icdar2013" / "eu-001.pdf")
+    assert [len(page.tables) for page in document.pages] == [3, 1, 2]
+    assert document.pages[0].tables[2].pages == [0, 1]  # continued at the top of page 2, header repeated
+    table = document.pages[0].tables[1]
+    header = next(cell for cell in table.cells if cell.text == "THRESHOLD FOR RELEASES")
+    assert (header.row, header.col, header.col_span) == (0, 1, 3)
+    assert any(cell.text == "Chlorine and inorganic compounds\n(as HCl)" for cell in table.cells)
+    row = [cell.text for cell in table.cells if cell.row == 2]
+    assert row == ["Ammonia (NH3)", "10 000", "-", "-"]
+
+
+@pytest.mark.datasets
+def test_icdar_unruled_table_from_word_alignment(datasets):
+    document = ocr(datasets / "icdar2013" / "eu-026.pdf")
+    table = document.pages[3].tables[0]
+    assert table.method == "unruled" and table.n_cols == 5
+    assert [cell.text for cell in table.cells if cell.row == table.header_rows] == [
+        "I/we kept the assets", "344", "75.2", "12196", "17.4%"]
