@@ -79,3 +79,30 @@ def test_api_reaches_vllm_through_litellm(example_pdf, tmp_path):
                 assert result["data"]["total"] == 845.0
     finally:
         server.stop()
+
+
+def test_has_statements_phrased_by_the_llm_keep_only_their_own_words(llm_settings, tmp_path):
+    import pymupdf
+
+    from socratext_llm.has.llm_phrasing import DIRECTIONS, phrase_with_llm
+    from socratext_llm.has.recommendation import read_document
+
+    pdf = tmp_path / "reco.pdf"
+    document = pymupdf.open()
+    page = document.new_page()
+    for index, text in enumerate(["Il est recommandé de prescrire de la metformine chez les patients diabétiques",
+                                  "de type 2 en première intention (grade A).",
+                                  "En cas d'intolérance, il n'est pas recommandé de poursuivre le traitement (AE)."]):
+        page.insert_text((72, 100 + 16 * index), text, fontsize=10)
+    document.save(pdf)
+    rules = read_document(pdf, llm_settings, engine="rules")
+    assert len(rules.statements) == 2
+    phrased, tokens = phrase_with_llm(rules.statements, llm_settings)
+    assert tokens > 0 and len(phrased) == len(rules.statements)
+    for before, after in zip(rules.statements, phrased):
+        assert after.text == before.text and after.grade == before.grade
+        assert after.direction in (*DIRECTIONS, None)
+        for part in (after.condition, after.action):
+            assert part is None or part.lower() in after.text.lower() or part == before.condition or part == before.action
+    hybrid = read_document(pdf, llm_settings, engine="hybrid")
+    assert [s.text for s in hybrid.statements] == [s.text for s in rules.statements]

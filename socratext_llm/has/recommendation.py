@@ -36,14 +36,20 @@ def decision_trees_of(document: Document, statements: list[Statement], pdf_path:
 
 
 def read_recommendation(document: Document, pdf_path: Path | None = None,
-                        settings: Settings | None = None) -> Recommendation:
+                        settings: Settings | None = None, engine: str = "rules") -> Recommendation:
+    """``engine`` other than rules: the LLM also reads each statement's direction, condition and action
+    (``has/llm_phrasing.py``), kept where its words are the statement's own."""
     statements = statements_of(document)
+    if engine != "rules" and settings is not None:
+        from .llm_phrasing import phrase_with_llm
+
+        statements, _ = phrase_with_llm(statements, settings)
     return Recommendation(metadata=metadata_of(document), statements=statements,
                           decision_trees=decision_trees_of(document, statements, pdf_path, settings))
 
 
-def read_document(path: Path, settings: Settings, password: str | None = None) -> Recommendation:
+def read_document(path: Path, settings: Settings, password: str | None = None, engine: str = "rules") -> Recommendation:
     """A file read through the pipeline (text layer, OCR where needed) then as a recommendation."""
     document = ocr_document(Path(path), OcrOptions(password=password), settings)
     pdf = Path(path) if Path(path).suffix.lower() == ".pdf" else None
-    return read_recommendation(document, pdf, settings)
+    return read_recommendation(document, pdf, settings, engine)
