@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     deskew: bool = True
     detect_orientation: bool = True
     binarize: bool = False
+    scan_tables: Literal["both", "layout", "lines", "off"] = Field(
+        "both", description="Table regions on scans: 'layout' (DocLayNet YOLOv8n), 'lines' (ruled grids, OpenCV), "
+                            "'both' (grids, then the model's other tables), 'off'; SLANet-plus gives their structure.")
     french_correction: bool = Field(True, description="Map non-French look-alike characters back to French ones.")
     lexicon_path: Path | None = Field(Path("/usr/share/dict/french"),
                                       description="French word list choosing accents (Debian's wfrench).")

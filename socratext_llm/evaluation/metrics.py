@@ -48,6 +48,10 @@ def _table_scores(counts: Counter, per_document: list[dict]) -> dict:
     the mean of each document's precision and recall, as the ICDAR 2013 competition reports both."""
     if not per_document:
         return {}
+    if counts["tables_scored"]:
+        return {"teds": round(counts["teds_sum"] / counts["tables_scored"], 4),
+                "teds_struct": round(counts["teds_struct_sum"] / counts["tables_scored"], 4),
+                "tables_scored": counts["tables_scored"]}
 
     def mean_scores(correct: str, predicted: str, gold: str) -> dict:
         scores = [precision_recall_f1(d[correct], d[predicted], d[gold]) for d in per_document if d[gold] or d[predicted]]
