@@ -17,7 +17,7 @@ from .pipeline import OcrOptions, ocr_document
 from .settings import Settings
 
 OCR_FIELDS = ("ocr_engine", "ocr_languages", "render_dpi", "max_ocr_side_px", "min_text_height_px", "deskew",
-              "detect_orientation", "binarize", "french_correction")
+              "detect_orientation", "binarize", "french_correction", "scan_tables")
 CACHE_VERSION = "3"  # bump when OCR output changes (3: drawings and tables)
 
 

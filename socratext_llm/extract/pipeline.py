@@ -13,6 +13,7 @@ from .classify import guess_doctype
 from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
 from .result import ExtractionResult
 from .schemas import DocumentType, SchemaRegistry
+from .tables import text_with_table_rows
 
 
 AUTO = "auto"  # schema name that lets the document's text choose its type
@@ -43,7 +44,7 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
     values = engine.extract(document, doctype)
     extract_ms = (time.perf_counter() - start) * 1000
     checks = (schema_checks(values.data, doctype) + domain_checks(values.data, doctype)
-              + consistency_checks(values.data, doctype) + grounding_checks(values.data, doctype, document.text)
+              + consistency_checks(values.data, doctype) + grounding_checks(values.data, doctype, text_with_table_rows(document))
               + values.checks)
     if any(c.kind == "schema" and not c.ok for c in checks):
         status = "failure"

@@ -16,6 +16,7 @@ from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
+from ..tables import rows_from_tables, value_from_tables
 from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
                          right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
@@ -359,6 +360,10 @@ class RulesEngine(ExtractionEngine):
                         reader.record(pointer, placed, 0, len(placed.text), 0.8)
                         return value
         else:
+            from_table = value_from_tables(document, field)  # a grid's label cell → value cell first
+            if from_table:
+                reader.evidence[pointer] = from_table[1].evidence(ENGINE)
+                return from_table[0]
             found = _labelled(reader, field, hints) if hints.get("labels") else None
             factor = 1.0
             if found is None:
@@ -374,6 +379,11 @@ class RulesEngine(ExtractionEngine):
         if strategy == "key_values":
             rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p in _key_values(reader)]
         elif strategy == "line_items":
+            from_table = rows_from_tables(document, field)  # a table naming the columns first
+            if from_table:
+                for index, (_, where) in enumerate(from_table):
+                    reader.evidence[f"/{name}/{index}"] = where.evidence(ENGINE, 0.8)
+                return [row for row, _ in from_table]
             rows = _line_items(reader, field, hints)
         else:
             rows = _graded_statements(reader, document)
