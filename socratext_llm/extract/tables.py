@@ -165,7 +165,9 @@ def rows_from_tables(document: Document, field: dict) -> list[tuple[dict, TableT
         if not texts:
             continue
         if any(_key(text).startswith(stop) for text in texts for stop in stops if stop):
-            break
+            if rows:
+                break
+            continue  # an opening balance above the items
         item = {name: _typed(cells.get(name), properties.get(name, {})) for name in properties}
         numbers = [name for name in mapping if field_types(properties.get(name, {})) & {"number", "integer"}]
         if numbers and all(item.get(name) is None for name in numbers):
