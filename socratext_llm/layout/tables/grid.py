@@ -167,7 +167,8 @@ def _cells_of(row: TextRow, bounds: list[float], ruled: list[bool], verticals: l
 
 
 def _continues(upper: _Row, lower: _Row, em: float, in_header: bool) -> bool:
-    """Whether the lower text row is the wrapped second line of cells of the upper one."""
+    """Whether the lower text row is the wrapped second line of cells of the upper one: it fills
+    fewer cells, or, above the first numbers, it repeats the upper row's cells but the row labels'."""
     if lower.rows[0].box.y0 - upper.box.y1 > 0.6 * em:
         return False
     if any(_is_number(segment.text) for cell in lower.cells for segment in cell.segments):
@@ -176,6 +177,7 @@ def _continues(upper: _Row, lower: _Row, em: float, in_header: bool) -> bool:
     lower_columns = {cell.first for cell in lower.cells}
     if not lower_columns <= upper_columns:
         return False
+    first_column = min(cell.first for cell in upper.cells + lower.cells)
     return len(lower_columns) < len(upper_columns) or in_header
 
 
@@ -235,20 +237,28 @@ def _absorb(upper: _Row, lower: _Row) -> None:
             target.first, target.last = min(target.first, cell.first), max(target.last, cell.last)
 
 
+def cell_text(words: list[Word], indices: list[int]) -> str:
+    """A cell's words as text: lines top to bottom (words whose middles are close), each left to right."""
+    lines: list[list[int]] = []
+    for index in sorted(indices, key=lambda i: (words[i].bbox.y0 + words[i].bbox.y1) / 2):
+        box = words[index].bbox
+        middle = (box.y0 + box.y1) / 2
+        if lines:
+            last = words[lines[-1][0]].bbox
+            if abs(middle - (last.y0 + last.y1) / 2) < 0.5 * max(1.0, box.height, last.height):
+                lines[-1].append(index)
+                continue
+        lines.append([index])
+    return "\n".join(" ".join(words[i].text for i in sorted(line, key=lambda i: words[i].bbox.x0)) for line in lines)
+
+
 def _table(words: list[Word], rows: list[_Row], renumber: dict[int, int], page: int, method: str) -> Table:
     n_cols = len(renumber)
     cells: list[TableCell] = []
     for number, row in enumerate(rows):
         for cell in row.cells:
-            indices = [i for segment in sorted(cell.segments, key=lambda s: (s.box.y0, s.box.x0)) for i in segment.words]
-            lines: list[list[int]] = []
-            for index in indices:
-                if lines and abs(words[index].bbox.y0 - words[lines[-1][-1]].bbox.y0) < 0.5 * words[index].bbox.height:
-                    lines[-1].append(index)
-                else:
-                    lines.append([index])
-            text = "\n".join(" ".join(words[i].text for i in sorted(line, key=lambda i: words[i].bbox.x0))
-                             for line in lines)
+            indices = [i for segment in cell.segments for i in segment.words]
+            text = cell_text(words, indices)
             first, last = renumber[cell.first], renumber[cell.last]
             cells.append(TableCell(row=number, col=first, col_span=last - first + 1, text=text,
                                    value=parse_table_number(text), bbox=cell.box, page=page, words=sorted(indices)))

@@ -15,6 +15,7 @@ from ..graphics import Rule
 SEGMENT_GAP_EM = 0.75  # a gap wider than this share of the text height separates two cells
 NUMBER_GAP_EM = 0.3  # two numbers side by side are two cells unless the second is a thousands group
 NUMERIC = re.compile(r"[(+\-−]?[$€£]?\d[\d.,]*%?\)?")
+BULLETS = frozenset("•◦▪▫‣⁃●○■□\uf0b7\uf0a7")
 THOUSANDS_GROUP = re.compile(r"\d{3}(?:[.,]\d+)?\)?%?")
 
 
@@ -50,6 +51,8 @@ def _crosses_rule(left: BBox, right: BBox, verticals: list[Rule]) -> bool:
 
 
 def _splits(left: Word, right: Word, height: float) -> bool:
+    if left.text in BULLETS:
+        return False  # a list item's bullet stays with its text
     gap = right.bbox.x0 - left.bbox.x1
     if gap > SEGMENT_GAP_EM * height:
         return True
