@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..document import BBox, Document, Page, Table, TableCell
+from .normalize import parse_table_number
 from .result import Evidence
 from .textmatch import fold
 from .values import field_types, parse_value
 
 LABEL_EDGE = re.compile(r"^[\s:.#°n-]*$")
+HEADER_SEARCH_ROWS = 6  # a scanned table's region may take in a few lines above its header
 MAX_LABEL_GAP_LINES = 3.0  # a grid this many text heights below its label still belongs to it
 
 
@@ -117,16 +119,20 @@ def value_from_tables(document: Document, field: dict) -> tuple[Any, TableText] 
     return None
 
 
-def _column_map(table: Table, columns: dict[str, list[str]]) -> dict[str, int]:
-    """Which column holds each property, from the labels in the table's header rows."""
-    found: dict[str, int] = {}
-    headers = [c for c in table.cells if c.row < max(1, table.header_rows)]
-    for name, labels in columns.items():
-        for cell in headers:
-            if any(label_matches(cell.text, label) or _key(label) in _key(cell.text).split(" ") or
-                   _key(cell.text).startswith(_key(label)) for label in labels):
-                found.setdefault(name, cell.col)
-    return found
+def _column_map(table: Table, columns: dict[str, list[str]]) -> tuple[int, dict[str, int]]:
+    """The header row (among the first few) naming most properties, and the column of each."""
+    best: tuple[int, dict[str, int]] = (0, {})
+    for row in range(min(HEADER_SEARCH_ROWS, table.n_rows)):
+        found: dict[str, int] = {}
+        cells = sorted((c for c in table.cells if c.row == row), key=lambda c: c.col)
+        for name, labels in columns.items():
+            for cell in cells:
+                if cell.col not in found.values() and any(label_matches(cell.text, label) for label in labels):
+                    found[name] = cell.col
+                    break
+        if len(found) > len(best[1]):
+            best = (row, found)
+    return best
 
 
 def _typed(cell: TableCell | None, schema: dict) -> Any:
@@ -134,9 +140,10 @@ def _typed(cell: TableCell | None, schema: dict) -> Any:
         return None
     types = field_types(schema)
     if types & {"number", "integer"}:
-        if cell.value is None:
+        value = parse_table_number(cell.text)  # from the text: documents cached by older versions hold no value
+        if value is None:
             return None
-        return int(cell.value) if "integer" in types and cell.value == int(cell.value) else cell.value
+        return int(value) if "integer" in types and value == int(value) else value
     return cell.text.replace("\n", " ").strip()[: schema.get("maxLength", 300)]
 
 
@@ -148,18 +155,18 @@ def rows_from_tables(document: Document, field: dict) -> list[tuple[dict, TableT
     properties = field.get("items", {}).get("properties", {})
     if not columns:
         return None
-    best: tuple[Table, dict[str, int]] | None = None
+    best: tuple[Table, int, dict[str, int]] | None = None
     for page in document.pages:
         for table in page.tables:
-            mapping = _column_map(table, columns)
-            if len(mapping) >= 2 and (best is None or len(mapping) > len(best[1])):
-                best = (table, mapping)
+            header, mapping = _column_map(table, columns)
+            if len(mapping) >= 2 and (best is None or len(mapping) > len(best[2])):
+                best = (table, header, mapping)
     if best is None:
         return None
-    table, mapping = best
+    table, header, mapping = best
     stops = [_key(label) for label in hints.get("stop_labels", [])]
     rows = []
-    for row in range(max(1, table.header_rows), table.n_rows):
+    for row in range(header + 1, table.n_rows):
         cells = {name: _cell_at(table, row, col) for name, col in mapping.items()}
         texts = [c.text for c in cells.values() if c is not None and c.text.strip()]
         if not texts:

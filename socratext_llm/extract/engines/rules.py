@@ -22,6 +22,7 @@ from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, plac
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
 HEADER_LINES = 8
+LINE_ITEM_KEYS = {"description", "quantity", "unit_price", "total_price"}
 MIN_STATEMENT_WORDS = 5
 ROUNDING = 0.05
 ENGINE = "rules"
@@ -384,6 +385,8 @@ class RulesEngine(ExtractionEngine):
                 for index, (_, where) in enumerate(from_table):
                     reader.evidence[f"/{name}/{index}"] = where.evidence(ENGINE, 0.8)
                 return [row for row, _ in from_table]
+            if not LINE_ITEM_KEYS <= set(field.get("items", {}).get("properties", {})):
+                return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
         else:
             rows = _graded_statements(reader, document)
