@@ -218,7 +218,9 @@ def build_table(words: list[Word], indices: list[int], region: BBox, rules: list
     starts = sorted({cell.first for row in merged for cell in row.cells})
     multi_cell_rows = sum(len(row.cells) >= 2 for row in merged)
     filled = sum(cell.last - cell.first + 1 for row in merged for cell in row.cells)
-    if len(merged) < 2 or len(starts) < 2 or multi_cell_rows < 2 or filled < MIN_FILLED_SHARE * len(merged) * len(used):
+    min_rows = 1 if method == "ruled" and len(inner_x) >= 2 else 2  # a row of three boxes or more (IBAN) is a grid too
+    if (len(merged) < min_rows or len(starts) < 2 or multi_cell_rows < min_rows
+            or filled < MIN_FILLED_SHARE * len(merged) * len(used)):
         return None  # a chart's axes, a framed paragraph: no grid of values
     renumber = {old: new for new, old in enumerate(used)}
     return _table(words, merged, renumber, page, method)
