@@ -99,6 +99,13 @@ def _contained(inner: BBox, outer: BBox) -> float:
     return ix * iy / max(1.0, min(inner.area, outer.area))
 
 
+def _inside_share(inner: BBox, outer: BBox) -> float:
+    """Share of ``inner``'s area that lies in ``outer``."""
+    ix = max(0.0, min(inner.x1, outer.x1) - max(inner.x0, outer.x0))
+    iy = max(0.0, min(inner.y1, outer.y1) - max(inner.y0, outer.y0))
+    return ix * iy / max(1.0, inner.area)
+
+
 def _without_nested(regions: list[Region]) -> list[Region]:
     """Regions best first, each dropped when it mostly covers or lies in one already kept
     (the layout model also proposes a box around two tables)."""
@@ -213,8 +220,10 @@ def _without_empty_rows(cells: list[TableCell]) -> list[TableCell]:
     return kept
 
 
-def image_table(image: np.ndarray, words: list[Word], region: BBox, page: int) -> Table | None:
-    """The structure of the table in ``region`` of an RGB page image, cells filled with ``words``."""
+def image_table(image: np.ndarray, words: list[Word], region: BBox, page: int,
+                taken: set[int] | frozenset[int] = frozenset()) -> Table | None:
+    """The structure of the table in ``region`` of an RGB page image, cells filled with ``words``
+    (those in ``taken`` excepted: they belong to a table found before)."""
     height, width = image.shape[:2]
     x0, y0 = max(0, int(region.x0) - REGION_PAD_PX), max(0, int(region.y0) - REGION_PAD_PX)
     x1, y1 = min(width, int(region.x1) + REGION_PAD_PX), min(height, int(region.y1) + REGION_PAD_PX)
@@ -233,7 +242,7 @@ def image_table(image: np.ndarray, words: list[Word], region: BBox, page: int) -
     members: dict[int, list[int]] = {}
     for index, word in enumerate(words):
         cx, cy = (word.bbox.x0 + word.bbox.x1) / 2, (word.bbox.y0 + word.bbox.y1) / 2
-        if x0 <= cx <= x1 and y0 <= cy <= y1:
+        if index not in taken and x0 <= cx <= x1 and y0 <= cy <= y1:
             cell = _word_cell(word.bbox, boxes)
             if cell is not None:
                 members.setdefault(cell, []).append(index)
@@ -261,13 +270,13 @@ def image_table(image: np.ndarray, words: list[Word], region: BBox, page: int) -
 
 def table_regions(image: np.ndarray, finder: str, threads: int = 0) -> list[Region]:
     """Table regions of a page image: 'layout' (DocLayNet), 'lines' (ruled grids), or 'both' (ruled
-    grids, then the layout model's tables that no grid covers)."""
+    grids, then the layout model's tables that do not lie mostly on grids)."""
     regions: list[Region] = []
     if finder in ("lines", "both"):
         regions += ruled_grid_regions(image)
     if finder in ("layout", "both"):
         regions += [region for region in layout_model(threads).tables(image)
-                    if all(_contained(region.box, grid.box) <= 0.5 for grid in regions)]
+                    if all(_inside_share(region.box, grid.box) <= 0.5 for grid in regions)]
     return regions
 
 
@@ -277,9 +286,11 @@ def scanned_tables(image: np.ndarray, page: Page, finder: str, threads: int = 0)
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     tables = []
+    taken: set[int] = set()
     for region in table_regions(image, finder, threads):
-        table = image_table(image, words, region.box, page.index)
+        table = image_table(image, words, region.box, page.index, taken)
         if table is not None and any(cell.words for cell in table.cells):
             tables.append(table)
+            taken.update(index for cell in table.cells for index in cell.words)
     tables.sort(key=lambda table: (table.bbox.y0, table.bbox.x0))
     return tables
