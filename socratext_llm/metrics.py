@@ -178,6 +178,16 @@ def region_overlap(gold: Sequence[BBox], predicted: Sequence[BBox]) -> dict[str,
             "area_gold": sum(g.area for g in gold)}
 
 
+def document_mean_prf(per_document: Sequence[dict], correct: str, predicted: str, gold: str) -> dict[str, float]:
+    """Precision and recall of each document (that has gold or predictions) averaged, and their F1,
+    as the ICDAR 2013 competition reports beside the pooled figures."""
+    scores = [precision_recall_f1(d[correct], d[predicted], d[gold]) for d in per_document if d[gold] or d[predicted]]
+    precision = sum(s["precision"] for s in scores) / len(scores) if scores else 0.0
+    recall = sum(s["recall"] for s in scores) / len(scores) if scores else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
 def precision_recall_f1(correct: float, predicted: float, gold: float) -> dict[str, float]:
     precision = correct / predicted if predicted else 0.0
     recall = correct / gold if gold else 0.0

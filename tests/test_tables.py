@@ -35,10 +35,10 @@ def test_born_digital_page_keeps_its_drawings(datasets):
 
 # --- numbers as numbers -------------------------------------------------------------------------
 
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given
+from hypothesis import strategies as st
 
-from socratext_llm.extract.normalize import is_missing_mark, parse_table_number  # noqa: E402
+from socratext_llm.extract.normalize import is_missing_mark, parse_table_number
 
 
 @pytest.mark.parametrize("text, value", [
@@ -79,12 +79,12 @@ def test_words_are_never_numbers(word):
 
 # --- born-digital tables ------------------------------------------------------------------------
 
-import pymupdf  # noqa: E402
+import pymupdf
 
-from socratext_llm.export import to_html, to_markdown  # noqa: E402
-from socratext_llm.export.tables import named_tables, table_csv, tables_xlsx  # noqa: E402
+from socratext_llm.export import to_html, to_markdown
+from socratext_llm.export.tables import named_tables, table_csv, tables_xlsx
 
-from .conftest import run_cli  # noqa: E402
+from .conftest import run_cli
 
 COLUMNS = (60, 250, 380, 510)  # x of the rules, in points
 
@@ -187,11 +187,11 @@ def test_icdar_unruled_table_from_word_alignment(datasets):
 
 # --- scanned tables -----------------------------------------------------------------------------
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
-from socratext_llm.document import BBox, Word  # noqa: E402
-from socratext_llm.layout.tables.scanned import image_table, ruled_grid_regions  # noqa: E402
+from socratext_llm.document import BBox, Word
+from socratext_llm.layout.tables.scanned import image_table, ruled_grid_regions
 
 GRID = [["Produit", "Qté", "Prix"], ["Pommes", "2", "3,50"], ["Poires", "1", "2,10"], ["Total", "", "5,60"]]
 
@@ -289,7 +289,7 @@ def test_iban_from_the_grid_under_its_label_and_items_from_a_table(tmp_path):
 
 # --- table metrics ------------------------------------------------------------------------------
 
-from socratext_llm.metrics import adjacency_relations, relation_counts, table_tree_from_html, teds  # noqa: E402
+from socratext_llm.metrics import adjacency_relations, relation_counts, table_tree_from_html, teds
 
 
 def test_adjacency_relations_skip_blanks_and_count_spans_once():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..datasets.icdar2013 import GoldTable, iter_documents, read_gold
 from ..document import BBox
-from ..metrics import CellSpec, precision_recall_f1, region_overlap, relation_counts
+from ..metrics import CellSpec, document_mean_prf, precision_recall_f1, region_overlap, relation_counts
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings
 
@@ -98,19 +98,12 @@ def _summary(per_document: list[Counter], seconds_per_page: list[float]) -> dict
     for counts in per_document:
         total.update(counts)
 
-    def document_mean(correct: str, predicted: str, gold: str) -> dict:
-        scores = [precision_recall_f1(c[correct], c[predicted], c[gold]) for c in per_document if c[gold] or c[predicted]]
-        precision = statistics.mean(s["precision"] for s in scores)
-        recall = statistics.mean(s["recall"] for s in scores)
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
-
     return {
         "structure": {"pooled": precision_recall_f1(total["relations_correct"], total["relations_predicted"],
                                                     total["relations_gold"]),
-                      "document_mean": document_mean("relations_correct", "relations_predicted", "relations_gold")},
+                      "document_mean": document_mean_prf(per_document, "relations_correct", "relations_predicted", "relations_gold")},
         "regions": {"pooled": precision_recall_f1(total["area_overlap"], total["area_predicted"], total["area_gold"]),
-                    "document_mean": document_mean("area_overlap", "area_predicted", "area_gold")},
+                    "document_mean": document_mean_prf(per_document, "area_overlap", "area_predicted", "area_gold")},
         "tables_gold": total["tables_gold"], "tables_predicted": total["tables_predicted"],
         "seconds_per_page": {"mean": round(statistics.mean(seconds_per_page), 3),
                              "p95": round(sorted(seconds_per_page)[int(0.95 * (len(seconds_per_page) - 1))], 3)},
@@ -143,18 +136,52 @@ def bench_pubtabnet(settings: Settings, limit: int | None) -> dict:
     dataset = PubtabnetDataset(settings)
     scores, struct, seconds = [], [], []
     for item in dataset.items(limit):
-        start = time.perf_counter()
         document = cached_ocr(Path(item.source), OcrOptions(), settings, Path(".cache/ocr"))
         table_start = time.perf_counter()
         counts = dataset.table_scores(item, document)
         seconds.append(time.perf_counter() - table_start)
         scores.append(counts["teds_sum"])
         struct.append(counts["teds_struct_sum"])
-        del start
     return {"dataset": f"pubtabnet_samples ({len(scores)} table images)", "teds": round(statistics.mean(scores), 4),
             "teds_struct": round(statistics.mean(struct), 4),
             "structure_seconds_per_table": round(statistics.mean(seconds), 3),
             "note": "OCR read once and cached (.cache/ocr); the timing is the structure step on our OCR words"}
+
+
+SCANNED_SPECIMENS = ("bank_account_details", "payslip_fra", "bank_statement_fr")
+
+
+def bench_speed(settings: Settings) -> dict:
+    """Seconds per page with tables: born-digital ICDAR pages (whole pipeline, and the table stage
+    alone), and the French specimen scans that print tables (OCR, regions and structure)."""
+    from ..datasets import dataset_dir
+    from ..layout.tables import born_digital_tables
+
+    pipeline, stage = [], []
+    for pdf in iter_documents(settings):
+        start = time.perf_counter()
+        document = ocr_document(pdf, OcrOptions(), settings)
+        elapsed = time.perf_counter() - start
+        if all(page.text_source == "text-layer" for page in document.pages):
+            pipeline.append(elapsed / len(document.pages))
+            for page in document.pages:
+                if page.tables:
+                    table_start = time.perf_counter()
+                    born_digital_tables(page)
+                    stage.append(time.perf_counter() - table_start)
+    scanned = {}
+    for name in SCANNED_SPECIMENS:
+        image = dataset_dir(settings, "fr_specimens") / name / "default_sample.jpg"
+        if image.is_file():
+            start = time.perf_counter()
+            document = ocr_document(image, OcrOptions(), settings)
+            scanned[name] = {"seconds": round(time.perf_counter() - start, 2),
+                             "tables": sum(len(page.tables) for page in document.pages)}
+    return {"born_digital_pipeline_seconds_per_page": round(statistics.mean(pipeline), 3),
+            "born_digital_documents": len(pipeline),
+            "table_stage_seconds_per_page_with_tables": {"mean": round(statistics.mean(stage), 3),
+                                                         "max": round(max(stage), 3), "pages": len(stage)},
+            "scanned_page_with_tables_seconds": scanned}
 
 
 def render_markdown(data: dict) -> str:
@@ -162,27 +189,43 @@ def render_markdown(data: dict) -> str:
     icdar = data.get("icdar2013")
     if icdar:
         lines += [f"## ICDAR 2013, born-digital ({icdar['dataset']})", "",
-                  "| reader | structure F1 (pooled) | P | R | structure F1 (document mean) | region F1 (pooled) | "
-                  "region F1 (document mean) | tables found / gold | s / page |", "|" + "---|" * 9]
+                  ("| reader | structure F1 (pooled) | P | R | structure F1 (document mean) | region F1 (pooled) | "
+                   "region F1 (document mean) | tables found / gold | s / page |"), "|" + "---|" * 9]
         for name, r in icdar["results"].items():
             s, g = r["structure"], r["regions"]
             lines.append(f"| {name} | {s['pooled']['f1']} | {s['pooled']['precision']} | {s['pooled']['recall']} | "
                          f"{s['document_mean']['f1']} | {g['pooled']['f1']} | {g['document_mean']['f1']} | "
                          f"{r['tables_predicted']} / {r['tables_gold']} | {r['seconds_per_page']['mean']} |")
         lines.append("")
+    speed = data.get("speed")
+    if speed:
+        stage = speed["table_stage_seconds_per_page_with_tables"]
+        lines += ["## Speed (this machine, shared: see the load note)", "",
+                  (f"Born-digital ({speed['born_digital_documents']} ICDAR PDFs without scanned pages): "
+                   f"{speed['born_digital_pipeline_seconds_per_page']} s per page for the whole pipeline; the table "
+                   f"stage alone {stage['mean']} s per page with tables (max {stage['max']}, {stage['pages']} pages)."), "",
+                  "Scanned specimens with tables (OCR, table regions, structure): " + ", ".join(
+                      f"{name} {r['seconds']} s ({r['tables']} tables)"
+                      for name, r in speed["scanned_page_with_tables_seconds"].items()) + ".", ""]
+    if data.get("load_average"):
+        lines += [f"Load average during the run: {data['load_average']} (on {data['cores']} cores).", ""]
     pubtabnet = data.get("pubtabnet")
     if pubtabnet:
         lines += [f"## PubTabNet ({pubtabnet['dataset']})", "",
-                  f"TEDS {pubtabnet['teds']}, TEDS-structure {pubtabnet['teds_struct']}, "
-                  f"{pubtabnet['structure_seconds_per_table']} s per table for the structure ({pubtabnet['note']}).", ""]
+                  (f"TEDS {pubtabnet['teds']}, TEDS-structure {pubtabnet['teds_struct']}, "
+                   f"{pubtabnet['structure_seconds_per_table']} s per table for the structure ({pubtabnet['note']})."), ""]
     return "\n".join(lines)
 
 
 def run_tables_benchmark(settings: Settings, limit: int | None = None, readers: list[str] | None = None,
                          pubtabnet_limit: int | None = None, skip_pubtabnet: bool = False) -> Path:
-    data = {"icdar2013": bench_icdar(settings, limit, readers or list(READERS))}
+    import os
+
+    data = {"icdar2013": bench_icdar(settings, limit, readers or list(READERS)), "speed": bench_speed(settings)}
     if not skip_pubtabnet:
         data["pubtabnet"] = bench_pubtabnet(settings, pubtabnet_limit)
+    data["load_average"] = [round(value, 1) for value in os.getloadavg()]
+    data["cores"] = os.cpu_count()
     results = Path(settings.results_dir)
     results.mkdir(parents=True, exist_ok=True)
     path = results / "tables.json"

@@ -22,8 +22,7 @@ from ..datasets.sroie import Receipt, iter_receipts
 from ..datasets.tapuscorpus import read_alto
 from ..document import BBox, Document, Table
 from ..errors import DatasetError
-from ..metrics import (TableNode, line_errors, match_words, region_overlap, relation_counts, table_tree_from_html,
-                       teds)
+from ..metrics import TableNode, line_errors, match_words, region_overlap, relation_counts, table_tree_from_html, teds
 from ..settings import Settings
 from .gold import document_gold_pairs, read_gold
 

@@ -7,6 +7,7 @@ covers (and, in a ruled grid, over the rules missing beside it).
 """
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -168,7 +169,7 @@ def _cells_of(row: TextRow, bounds: list[float], ruled: list[bool], verticals: l
 
 def _continues(upper: _Row, lower: _Row, em: float, in_header: bool) -> bool:
     """Whether the lower text row is the wrapped second line of cells of the upper one: it fills
-    fewer cells, or, above the first numbers, it repeats the upper row's cells but the row labels'."""
+    fewer cells of the upper row's, or any of them above the first numbers (a header's second line)."""
     if lower.rows[0].box.y0 - upper.box.y1 > 0.6 * em:
         return False
     if any(_is_number(segment.text) for cell in lower.cells for segment in cell.segments):
@@ -177,7 +178,6 @@ def _continues(upper: _Row, lower: _Row, em: float, in_header: bool) -> bool:
     lower_columns = {cell.first for cell in lower.cells}
     if not lower_columns <= upper_columns:
         return False
-    first_column = min(cell.first for cell in upper.cells + lower.cells)
     return len(lower_columns) < len(upper_columns) or in_header
 
 
@@ -202,17 +202,18 @@ def build_table(words: list[Word], indices: list[int], region: BBox, rules: list
     ruled = [False, *(drawn for _, drawn in separators), False]
     all_verticals = [rule for rule in region_rules if not rule.horizontal]
     grid_rows = [_Row([row], _cells_of(row, bounds, ruled, all_verticals)) for row in rows]
-    ruled_pairs = sum(_horizontal_between(horizontals, upper.box, lower.box, region) for upper, lower in zip(rows, rows[1:]))
+    ruled_pairs = sum(_horizontal_between(horizontals, upper.box, lower.box, region)
+                      for upper, lower in itertools.pairwise(rows))
     ruled_rows = len(rows) > 1 and ruled_pairs >= 0.5 * (len(rows) - 1)  # every row ruled: a band is one row
     numbers_seen = False
     merged: list[_Row] = []
     for row in grid_rows:
         in_header = not numbers_seen
         numbers_seen = numbers_seen or any(_is_number(s.text) for c in row.cells for s in c.segments)
-        if merged and not _horizontal_between(horizontals, merged[-1].box, row.box, region):
-            if ruled_rows or _continues(merged[-1], row, em, in_header):
-                _absorb(merged[-1], row)
-                continue
+        if (merged and not _horizontal_between(horizontals, merged[-1].box, row.box, region)
+                and (ruled_rows or _continues(merged[-1], row, em, in_header))):
+            _absorb(merged[-1], row)
+            continue
         merged.append(row)
     used = sorted({j for row in merged for cell in row.cells for j in range(cell.first, cell.last + 1)})
     starts = sorted({cell.first for row in merged for cell in row.cells})

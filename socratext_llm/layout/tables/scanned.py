@@ -20,8 +20,8 @@ import numpy as np
 
 from ...document import BBox, Page, Table, TableCell, Word
 from ...errors import EngineUnavailableError
-from .grid import _header_rows, column_types
 from ...extract.normalize import parse_table_number
+from .grid import _header_rows, column_types
 
 LAYOUT_CLASSES = ("Caption", "Footnote", "Formula", "List-item", "Page-footer", "Page-header", "Picture",
                   "Section-header", "Table", "Text", "Title")

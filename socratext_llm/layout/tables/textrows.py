@@ -5,6 +5,7 @@ vertical rule between two words, starts a new segment (a new cell, when this is 
 """
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ def text_rows(words: list[Word], indices: list[int], rules: list[Rule]) -> list[
         members.sort(key=lambda i: words[i].bbox.x0)
         height = statistics.median(words[i].bbox.height for i in members)
         segments: list[list[int]] = [[members[0]]]
-        for previous, current in zip(members, members[1:]):
+        for previous, current in itertools.pairwise(members):
             left, right = words[previous].bbox, words[current].bbox
             if _splits(words[previous], words[current], height) or _crosses_rule(left, right, verticals):
                 segments.append([current])
