@@ -320,3 +320,11 @@ def test_icdar_scoring_of_one_document(datasets, settings):
     scores = dataset.table_scores(EvalItem("eu-009a", str(pdf), None), ocr(pdf))
     assert scores["tables_gold"] == 1 and scores["relations_gold"] == 40
     assert scores["relations_correct"] >= 36 and scores["area_overlap"] >= 0.9 * scores["area_gold"]
+
+
+def test_demo_shows_the_tables_found(continued_table_pdf):
+    from socratext_llm.service.demo import tables_markdown
+
+    shown = tables_markdown(ocr(continued_table_pdf))
+    assert shown.startswith("### Tableaux trouvés (1)") and "**p1-t1** (32 × 3)" in shown
+    assert "| Poste n° 30 | 30 234,50 | (3000) |" in shown
