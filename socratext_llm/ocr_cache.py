@@ -18,7 +18,7 @@ from .settings import Settings
 
 OCR_FIELDS = ("ocr_engine", "ocr_languages", "render_dpi", "max_ocr_side_px", "min_text_height_px", "deskew",
               "detect_orientation", "binarize", "french_correction", "scan_tables")
-CACHE_VERSION = "3"  # bump when OCR output changes (3: drawings and tables)
+CACHE_VERSION = "4"  # bump when OCR output changes (3: drawings and tables; 4: table finders retuned)
 
 
 def cache_key(path: Path, options: OcrOptions, settings: Settings) -> str:

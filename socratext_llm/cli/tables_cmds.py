@@ -37,7 +37,9 @@ def tables_command(
         else:
             render, extension = TABLE_FORMATS[kind]
             for name, table in tables:
-                (output / f"{path.stem}-{name}{extension}").write_text(render(table), encoding="utf-8")
+                text = render(table)
+                (output / f"{path.stem}-{name}{extension}").write_text(text if text.endswith("\n") else text + "\n",
+                                                                       encoding="utf-8")
         print(f"{path.name}: {len(tables)} table(s)", file=sys.stderr)
 
     raise typer.Exit(run_batch(files, one).exit_code)

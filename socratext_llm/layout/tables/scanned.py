@@ -262,6 +262,7 @@ def image_table(image: np.ndarray, words: list[Word], region: BBox, page: int,
     n_cols = max(c.col + c.col_span for c in cells)
     types = column_types(cells, n_cols)
     header_rows = max((c.row + c.row_span for c in cells if c.header), default=0) or _header_rows(cells, types, n_rows)
+    header_rows = min(header_rows, n_rows - 1)  # a table has a body: one row of boxes is all body
     for cell in cells:
         cell.header = cell.row < header_rows
     return Table(page=page, pages=[page], bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1), n_rows=n_rows, n_cols=n_cols,
