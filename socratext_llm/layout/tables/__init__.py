@@ -10,7 +10,6 @@ from .grid import build_table
 from .regions import aligned_regions, ruled_regions
 from .stitch import stitch_tables
 
-
 MIN_CHART_STROKES = 3
 
 
