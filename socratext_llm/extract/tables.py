@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..document import BBox, Document, Page, Table, TableCell
-from .normalize import parse_table_number
+from .normalize import normalize_date, parse_table_number
 from .result import Evidence
 from .textmatch import fold
 from .values import field_types, parse_value
@@ -144,7 +144,10 @@ def _typed(cell: TableCell | None, schema: dict) -> Any:
         if value is None:
             return None
         return int(value) if "integer" in types and value == int(value) else value
-    return cell.text.replace("\n", " ").strip()[: schema.get("maxLength", 300)]
+    text = cell.text.replace("\n", " ").strip()
+    if schema.get("format") == "date":  # a date column gives ISO dates, as every date field does
+        return normalize_date(text)
+    return text[: schema.get("maxLength", 300)]
 
 
 def rows_from_tables(document: Document, field: dict) -> list[tuple[dict, TableText]] | None:

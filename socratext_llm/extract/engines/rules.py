@@ -399,11 +399,12 @@ class RulesEngine(ExtractionEngine):
                         reader.record(pointer, placed, 0, len(placed.text), 0.8)
                         return value
         else:
-            from_table = value_from_tables(document, field)  # a grid's label cell → value cell first
-            if from_table:
-                reader.evidence[pointer] = from_table[1].evidence(ENGINE)
-                return from_table[0]
             found = _labelled(reader, field, hints) if hints.get("labels") else None
+            if found is None:  # a label whose value the text lines lose: a grid's label cell → value cell
+                from_table = value_from_tables(document, field)
+                if from_table:
+                    reader.evidence[pointer] = from_table[1].evidence(ENGINE)
+                    return from_table[0]
             factor = 1.0
             if found is None:
                 found, factor = _anywhere(reader, field), 0.6
