@@ -399,12 +399,15 @@ class RulesEngine(ExtractionEngine):
                         reader.record(pointer, placed, 0, len(placed.text), 0.8)
                         return value
         else:
-            found = _labelled(reader, field, hints) if hints.get("labels") else None
-            if found is None:  # a label whose value the text lines lose: a grid's label cell → value cell
-                from_table = value_from_tables(document, field)
-                if from_table:
-                    reader.evidence[pointer] = from_table[1].evidence(ENGINE)
-                    return from_table[0]
+            # a code of fixed form (IBAN, BIC) printed in boxes is read from its grid before the text, whose
+            # order may cut it; other values from their grid only when the text rules find none
+            found = None if "pattern" in hints else _labelled(reader, field, hints) if hints.get("labels") else None
+            from_table = value_from_tables(document, field) if found is None else None
+            if from_table:
+                reader.evidence[pointer] = from_table[1].evidence(ENGINE)
+                return from_table[0]
+            if found is None and "pattern" in hints and hints.get("labels"):
+                found = _labelled(reader, field, hints)
             factor = 1.0
             if found is None:
                 found, factor = _anywhere(reader, field), 0.6
