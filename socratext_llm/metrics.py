@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
@@ -178,8 +178,86 @@ def region_overlap(gold: Sequence[BBox], predicted: Sequence[BBox]) -> dict[str,
             "area_gold": sum(g.area for g in gold)}
 
 
+def document_mean_prf(per_document: Sequence[dict], correct: str, predicted: str, gold: str) -> dict[str, float]:
+    """Precision and recall of each document (that has gold or predictions) averaged, and their F1,
+    as the ICDAR 2013 competition reports beside the pooled figures."""
+    scores = [precision_recall_f1(d[correct], d[predicted], d[gold]) for d in per_document if d[gold] or d[predicted]]
+    precision = sum(s["precision"] for s in scores) / len(scores) if scores else 0.0
+    recall = sum(s["recall"] for s in scores) / len(scores) if scores else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
 def precision_recall_f1(correct: float, predicted: float, gold: float) -> dict[str, float]:
     precision = correct / predicted if predicted else 0.0
     recall = correct / gold if gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+@dataclass
+class TableNode:
+    """A node of a table's tree for TEDS: table, thead, tbody, tr or td (with spans and content)."""
+
+    tag: str
+    colspan: int = 1
+    rowspan: int = 1
+    content: str = ""
+    children: list[TableNode] = field(default_factory=list)
+
+    def size(self) -> int:
+        return 1 + sum(child.size() for child in self.children)
+
+
+def table_tree_from_html(html_text: str) -> TableNode:
+    """The first table of an HTML text as a tree; formatting tags inside cells are dropped."""
+    from html.parser import HTMLParser
+
+    root = TableNode("table")
+    stack: list[TableNode] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "table" and not stack:
+                stack.append(root)
+            elif stack and tag in ("thead", "tbody", "tr", "td", "th"):
+                values = dict(attrs)
+                node = TableNode("td" if tag == "th" else tag, int(values.get("colspan") or 1),
+                                 int(values.get("rowspan") or 1))
+                stack[-1].children.append(node)
+                stack.append(node)
+
+        def handle_endtag(self, tag):
+            tag = "td" if tag == "th" else tag
+            if stack and stack[-1].tag == tag and tag != "table":
+                stack.pop()
+
+        def handle_data(self, data):
+            if stack and stack[-1].tag == "td":
+                stack[-1].content += data
+
+    Parser().feed(html_text)
+    return root
+
+
+def teds(gold: TableNode, predicted: TableNode, structure_only: bool = False) -> float:
+    """Tree-edit-distance similarity (PubTabNet): 1 − distance / size of the larger tree; renaming a
+    cell costs the normalised edit distance of its content (whitespace-collapsed), or 1 when spans differ."""
+    from apted import APTED, Config
+
+    def key(text: str) -> str:
+        return " ".join(text.split())
+
+    class Costs(Config):
+        def rename(self, first, second):
+            if first.tag != second.tag or first.colspan != second.colspan or first.rowspan != second.rowspan:
+                return 1.0
+            if first.tag == "td" and not structure_only:
+                return Levenshtein.normalized_distance(key(first.content), key(second.content))
+            return 0.0
+
+        def children(self, node):
+            return node.children
+
+    distance = APTED(gold, predicted, Costs()).compute_edit_distance()
+    return 1.0 - distance / max(gold.size(), predicted.size(), 1)

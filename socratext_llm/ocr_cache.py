@@ -20,8 +20,8 @@ from .pipeline import OcrOptions, ocr_document
 from .settings import Settings
 
 OCR_FIELDS = ("ocr_engine", "ocr_languages", "render_dpi", "max_ocr_side_px", "min_text_height_px", "deskew",
-              "detect_orientation", "binarize", "french_correction", "read_codes")
-CACHE_VERSION = "4"  # bump when OCR output changes (3: codes; 4: drawings and tables)
+              "detect_orientation", "binarize", "french_correction", "read_codes", "scan_tables")
+CACHE_VERSION = "5"  # bump when OCR output changes (3: codes; 4: drawings and tables; 5: table finders retuned)
 DAY_S = 86_400
 
 

@@ -17,6 +17,7 @@ from .ingest import PageInput, SourceFile, display_name, file_sha256, open_sourc
 from .layout import LineGroup, annotate_structure, build_blocks, group_lines
 from .layout.graphics import drawn_shapes
 from .layout.tables import born_digital_tables, stitch_tables
+from .layout.tables.scanned import scanned_tables
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
 from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
@@ -138,10 +139,13 @@ def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Pa
         box = BBox(x0=item.box[0], y0=item.box[1], x1=item.box[2], y1=item.box[3])
         lines.append(_line_from_boxes(item.text, box, item.confidence, words, width, height))
     dpi = page_input.dpi * prepared.scale
-    return Page(index=page_input.index, width_pt=width * 72.0 / dpi, height_pt=height * 72.0 / dpi,
+    page = Page(index=page_input.index, width_pt=width * 72.0 / dpi, height_pt=height * 72.0 / dpi,
                 width_px=width, height_px=height, dpi=dpi, rotation=prepared.rotation,
                 skew_angle=prepared.skew_angle, text_source=f"ocr:{engine.name}",
                 blocks=build_blocks(group_lines(lines), width, height), codes=codes)
+    if lines and settings.scan_tables != "off":
+        page.tables = scanned_tables(prepared.image, page, settings.scan_tables, settings.ocr_threads)
+    return page
 
 
 def text_layer_codes(page_input: PageInput, page: Page) -> list[MachineReadable]:

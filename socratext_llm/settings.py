@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     deskew: bool = True
     detect_orientation: bool = True
     binarize: bool = False
+    scan_tables: Literal["both", "layout", "lines", "off"] = Field(
+        "both", description="Table regions on scans: 'layout' (DocLayNet YOLOv8n), 'lines' (ruled grids, OpenCV), "
+                            "'both' (grids, then the model's other tables), 'off'; SLANet-plus gives their structure.")
     french_correction: bool = Field(True, description="Map non-French look-alike characters back to French ones.")
     read_codes: bool = Field(True, description="Read machine-readable zones (MRZ) and 2D-Doc barcodes on pages.")
     twoddoc_certificates_dir: Path | None = Field(

@@ -43,6 +43,27 @@ def scanned_bytes(text: str) -> bytes:
         return document[0].get_pixmap(dpi=150, clip=pymupdf.Rect(0, 0, 595, 200)).tobytes("png")
 
 
+def test_tables_route_answers_the_tables_with_cells(api):
+    document = pymupdf.open()
+    page = document.new_page()
+    for row, (label, value) in enumerate([("Poste", "Montant"), ("Loyer", "845,00"), ("Charges", "55,50")]):
+        y = 100 + 20 * row
+        page.draw_line((72, y), (372, y), width=0.8)
+        page.insert_text((76, y + 14), label, fontsize=10)
+        page.insert_text((226, y + 14), value, fontsize=10)
+    page.draw_line((72, 160), (372, 160), width=0.8)
+    for x in (72, 222, 372):
+        page.draw_line((x, 100), (x, 160), width=0.8)
+    answer = httpx.post(api.url + "/v1/tables", headers=AUTH, timeout=120,
+                        files={"file": ("t.pdf", document.tobytes(), "application/pdf")})
+    assert answer.status_code == 200, answer.text
+    tables = answer.json()["tables"]
+    assert [t["name"] for t in tables] == ["p1-t1"]
+    cells = {(c["row"], c["col"]): c for c in tables[0]["table"]["cells"]}
+    assert cells[(1, 1)]["text"] == "845,00" and cells[(1, 1)]["value"] == 845.0 and cells[(0, 0)]["header"]
+    assert cells[(2, 0)]["page"] == 0 and cells[(2, 0)]["bbox"]["x0"] > 0
+
+
 def test_health_and_openapi(api):
     health = httpx.get(api.url + "/health").json()
     assert health["ocr_engines"]["rapidocr"]["available"] is True
@@ -50,8 +71,8 @@ def test_health_and_openapi(api):
     assert health["llm"] == {"configured": False, "reachable": None, "model": None} and health["status"] == "ok"
     assert httpx.get(api.url + "/openapi.json").status_code == 401  # docs need the token unless made public
     spec = httpx.get(api.url + "/openapi.json", headers=AUTH).json()
-    assert {"/v1/extract", "/v1/ocr", "/v1/schemas", "/v1/schemas/{name}", "/v1/jobs", "/v1/jobs/{job_id}",
-            "/health"} <= set(spec["paths"])
+    assert {"/v1/extract", "/v1/ocr", "/v1/tables", "/v1/schemas", "/v1/schemas/{name}", "/v1/jobs",
+            "/v1/jobs/{job_id}", "/health"} <= set(spec["paths"])
     body = spec["paths"]["/v1/extract"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
     form = spec["components"]["schemas"][body.rsplit("/", 1)[-1]]
     assert {"file", "schema", "schema_json", "engine"} <= set(form["properties"]) and form["required"] == ["file"]

@@ -35,10 +35,10 @@ def test_born_digital_page_keeps_its_drawings(datasets):
 
 # --- numbers as numbers -------------------------------------------------------------------------
 
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given
+from hypothesis import strategies as st
 
-from socratext_llm.extract.normalize import is_missing_mark, parse_table_number  # noqa: E402
+from socratext_llm.extract.normalize import is_missing_mark, parse_table_number
 
 
 @pytest.mark.parametrize("text, value", [
@@ -79,12 +79,12 @@ def test_words_are_never_numbers(word):
 
 # --- born-digital tables ------------------------------------------------------------------------
 
-import pymupdf  # noqa: E402
+import pymupdf
 
-from socratext_llm.export import to_html, to_markdown  # noqa: E402
-from socratext_llm.export.tables import named_tables, table_csv, tables_xlsx  # noqa: E402
+from socratext_llm.export import to_html, to_markdown
+from socratext_llm.export.tables import named_tables, table_csv, tables_xlsx
 
-from .conftest import run_cli  # noqa: E402
+from .conftest import run_cli
 
 COLUMNS = (60, 250, 380, 510)  # x of the rules, in points
 
@@ -183,3 +183,148 @@ def test_icdar_unruled_table_from_word_alignment(datasets):
     assert table.method == "unruled" and table.n_cols == 5
     assert [cell.text for cell in table.cells if cell.row == table.header_rows] == [
         "I/we kept the assets", "344", "75.2", "12196", "17.4%"]
+
+
+# --- scanned tables -----------------------------------------------------------------------------
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from socratext_llm.document import BBox, Word
+from socratext_llm.layout.tables.scanned import image_table, ruled_grid_regions
+
+GRID = [["Produit", "Qté", "Prix"], ["Pommes", "2", "3,50"], ["Poires", "1", "2,10"], ["Total", "", "5,60"]]
+
+
+def _grid_image() -> tuple[np.ndarray, list[Word]]:
+    """A ruled 4×3 grid drawn as an image, with the words a reader would give (their true boxes)."""
+    image = Image.new("RGB", (620, 260), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=22)
+    xs, ys = (20, 260, 420, 600), (20, 80, 130, 180, 240)
+    for x in xs:
+        draw.line((x, ys[0], x, ys[-1]), fill="black", width=2)
+    for y in ys:
+        draw.line((xs[0], y, xs[-1], y), fill="black", width=2)
+    words = []
+    for r, row in enumerate(GRID):
+        for c, text in enumerate(row):
+            if text:
+                x0, y0, x1, y1 = draw.textbbox((xs[c] + 12, ys[r] + 14), text, font=font)
+                draw.text((xs[c] + 12, ys[r] + 14), text, fill="black", font=font)
+                box = BBox(x0=x0, y0=y0, x1=x1, y1=y1)
+                words.append(Word(text=text, bbox=box, bbox_norm=box.normalised(620, 260), confidence=0.99))
+    return np.asarray(image), words
+
+
+def test_ruled_grid_found_in_an_image_and_structured_by_slanet():
+    image, words = _grid_image()
+    regions = ruled_grid_regions(image)
+    assert len(regions) == 1 and regions[0].box.x0 < 25 and regions[0].box.x1 > 595
+    table = image_table(image, words, regions[0].box, page=0)
+    assert table.method == "model:slanet-plus" and (table.n_rows, table.n_cols) == (4, 3)
+    assert table.grid() == GRID
+    price = next(cell for cell in table.cells if cell.text == "3,50")
+    assert price.value == 3.5 and words[price.words[0]].text == "3,50" and price.page == 0
+
+
+@pytest.mark.slow
+@pytest.mark.datasets
+def test_rib_iban_and_bic_read_from_their_grids(datasets):
+    from socratext_llm.extract.pipeline import ExtractOptions, read_and_extract
+    from socratext_llm.settings import load_settings
+
+    _, result = read_and_extract(datasets / "fr_specimens" / "bank_account_details" / "default_sample.jpg",
+                                 ExtractOptions(schema="rib", engine="rules"), load_settings())
+    assert result.data["iban"] == "FR7613335000400893289136106" and result.data["bic"] == "CEPAFRPP333"
+    assert result.status == "success"
+    assert result.evidence["/iban"].source_text == "FR76 1333 5000 4008 9328 9136 106"
+
+
+# --- extraction from tables (born-digital, no OCR) ---------------------------------------------
+
+def _grid_pdf(path, label: str, cells: list[str], rows: list[list[str]]):
+    """A page with a label above a one-row grid of boxes, and an item table with a header."""
+    document = pymupdf.open()
+    page = document.new_page(width=595, height=842)
+    page.insert_text((60, 90), label, fontsize=11)
+    x = 60
+    for text in cells:
+        width = 14 + 7 * len(text)
+        page.draw_rect((x, 100, x + width, 120), width=0.8)
+        page.insert_text((x + 5, 114), text, fontsize=10)
+        x += width
+    top = 200
+    for number, row in enumerate(rows):
+        y = top + 20 * number
+        page.draw_line((60, y), (460, y), width=0.8)
+        for column, text in zip((60, 260, 330, 400), row):
+            page.insert_text((column + 4, y + 14), text, fontsize=10)
+    page.draw_line((60, top + 20 * len(rows)), (460, top + 20 * len(rows)), width=0.8)
+    for column in (60, 260, 330, 400, 460):
+        page.draw_line((column, top), (column, top + 20 * len(rows)), width=0.8)
+    document.save(path)
+    return path
+
+
+def test_iban_from_the_grid_under_its_label_and_items_from_a_table(tmp_path):
+    from socratext_llm.extract.pipeline import extract_document
+    from socratext_llm.extract.schemas import SchemaRegistry
+    from socratext_llm.settings import load_settings
+
+    rows = [["Désignation", "Qté", "P.U.", "Montant"], ["Café moulu 250 g", "2", "3,45", "6,90"],
+            ["Thé vert", "1", "4,20", "4,20"], ["TOTAL", "", "", "11,10"]]
+    pdf = _grid_pdf(tmp_path / "grid.pdf", "IBAN", ["FR76", "3000", "6000", "0112", "3456", "7890", "189"], rows)
+    document = ocr(pdf)
+    settings = load_settings()
+    registry = SchemaRegistry(settings)
+    rib = extract_document(document, registry.get("rib"), "rules", settings)
+    assert rib.data["iban"] == "FR7630006000011234567890189"
+    assert rib.evidence["/iban"].source_text == "FR76 3000 6000 0112 3456 7890 189"
+    receipt = extract_document(document, registry.get("receipt"), "rules", settings)
+    assert receipt.data["items"] == [
+        {"description": "Café moulu 250 g", "quantity": 2.0, "unit_price": 3.45, "total_price": 6.9},
+        {"description": "Thé vert", "quantity": 1.0, "unit_price": 4.2, "total_price": 4.2}]
+
+
+# --- table metrics ------------------------------------------------------------------------------
+
+from socratext_llm.metrics import adjacency_relations, relation_counts, table_tree_from_html, teds
+
+
+def test_adjacency_relations_skip_blanks_and_count_spans_once():
+    cells = [(0, 0, 1, 2, "Head"), (1, 1, 0, 0, "a"), (1, 1, 1, 1, ""), (1, 1, 2, 2, "c"), (2, 2, 1, 1, "d")]
+    assert sorted(adjacency_relations(cells)) == sorted(
+        [("head", "d", "v"), ("head", "c", "v"), ("a", "c", "h")])
+    counts = relation_counts([cells], [[(0, 0, 0, 0, "a"), (0, 0, 1, 1, "c")]])
+    assert counts == {"relations_correct": 1, "relations_predicted": 1, "relations_gold": 3}
+
+
+def test_teds_is_one_for_equal_tables_and_drops_with_edits():
+    gold = table_tree_from_html('<table><thead><tr><td><b>A</b></td><td colspan="2">B</td></tr></thead>'
+                                '<tbody><tr><td>1</td><td>2</td><td>3</td></tr></tbody></table>')
+    same = table_tree_from_html("<table><thead><tr><th>A</th><th colspan=2>B</th></tr></thead>"
+                                "<tbody><tr><td>1</td><td>2</td><td>3</td></tr></tbody></table>")
+    other = table_tree_from_html("<table><thead><tr><td>A</td><td>B</td></tr></thead>"
+                                 "<tbody><tr><td>1</td><td>2</td><td>4</td></tr></tbody></table>")
+    assert teds(gold, same) == 1.0
+    assert 0.5 < teds(gold, other) < 1.0 and teds(gold, other, structure_only=True) > teds(gold, other)
+
+
+@pytest.mark.datasets
+def test_icdar_scoring_of_one_document(datasets, settings):
+    from socratext_llm.evaluation.datasets import EvalItem, open_dataset
+
+    dataset = open_dataset("icdar2013", settings)
+    pdf = datasets / "icdar2013" / "eu-009a.pdf"
+    scores = dataset.table_scores(EvalItem("eu-009a", str(pdf), None), ocr(pdf))
+    assert scores["tables_gold"] == 1 and scores["relations_gold"] == 40
+    assert scores["relations_correct"] >= 36 and scores["area_overlap"] >= 0.9 * scores["area_gold"]
+
+
+def test_demo_shows_the_tables_found(continued_table_pdf):
+    from socratext_llm.service.demo import tables_markdown
+
+    shown = tables_markdown(ocr(continued_table_pdf))
+    assert shown.startswith("### Tableaux trouvés (1)") and "**p1-t1** (32 × 3)" in shown
+    assert "| Poste n° 30 | 30 234,50 | (3000) |" in shown

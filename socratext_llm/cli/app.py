@@ -172,6 +172,22 @@ def bench_api(
     print(f"wrote {_bench(run_api_benchmark, load_settings(), rounds, clients)}", file=sys.stderr)
 
 
+@bench_app.command("tables")
+def bench_tables(
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="ICDAR 2013 PDFs (default all).")] = None,
+    reader: Annotated[list[str], typer.Option("--reader", help="socratext, camelot-lattice, camelot-stream, pdfplumber (repeatable; default all).")] = [],
+    pubtabnet_limit: Annotated[Optional[int], typer.Option(help="PubTabNet images (default all).")] = None,
+    skip_pubtabnet: Annotated[bool, typer.Option(help="Only the born-digital comparison.")] = False,
+) -> None:
+    """Tables: ours, Camelot (lattice, stream) and pdfplumber on ICDAR 2013, same pages, same run; PubTabNet TEDS."""
+    from ..bench.tables import run_tables_benchmark
+
+    path = _bench(run_tables_benchmark, load_settings(datasets_dir=data_dir), limit, reader or None,
+                  pubtabnet_limit, skip_pubtabnet)
+    print(f"wrote {path}", file=sys.stderr)
+
+
 def _bench(function, *args):
     try:
         return function(*args)

@@ -20,7 +20,7 @@ eval_app = typer.Typer(help="Evaluation on datasets with gold: runs, reports, co
 
 @eval_app.command("run")
 def eval_run(
-    dataset: Annotated[str, typer.Option(help="sroie, funsd, tapuscorpus, or a folder of documents with <name>.json gold.")],
+    dataset: Annotated[str, typer.Option(help="sroie, funsd, tapuscorpus, icdar2013, pubtabnet, or a folder of documents with <name>.json gold.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Run folder (resumed if it holds the same run).")],
     data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
     schema: Annotated[Optional[str], typer.Option(help="Document type (default: the dataset's own).")] = None,
@@ -57,6 +57,8 @@ def eval_run(
     averages = metrics["averages"]["exact"]
     scores = (f"micro F1 {averages['micro']['f1']:.3f}, macro F1 {averages['macro_f1']:.3f}"
               if metrics["fields"] else ", ".join(f"{k} {v}" for k, v in metrics["ocr"].items()))
+    if metrics.get("tables"):
+        scores = "tables: " + json.dumps(metrics["tables"])
     print(f"{metrics['documents']} documents, {metrics['failures']} failed; {scores}; report: {output / 'report.html'}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,8 +20,8 @@ def tables_command(
     files: Annotated[list[Path], typer.Argument(help="PDF or image files.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the table files.")] = Path("."),
     format: Annotated[TableFormat, typer.Option("--format", "-f", help="csv, xlsx, json, html or markdown.")] = "csv",
-    engine: Annotated[Optional[str], typer.Option(help="OCR engine for scanned pages.")] = None,
-    password: Annotated[Optional[str], typer.Option(help="Password of encrypted PDFs.")] = None,
+    engine: Annotated[str | None, typer.Option(help="OCR engine for scanned pages.")] = None,
+    password: Annotated[str | None, typer.Option(help="Password of encrypted PDFs.")] = None,
 ) -> None:
     """Find the tables and write each one as <file>-p<page>-t<position>.<ext> (xlsx: <file>.xlsx, a sheet each)."""
     settings = load_settings()
@@ -37,7 +37,9 @@ def tables_command(
         else:
             render, extension = TABLE_FORMATS[kind]
             for name, table in tables:
-                (output / f"{path.stem}-{name}{extension}").write_text(render(table), encoding="utf-8")
+                text = render(table)
+                (output / f"{path.stem}-{name}{extension}").write_text(text if text.endswith("\n") else text + "\n",
+                                                                       encoding="utf-8")
         print(f"{path.name}: {len(tables)} table(s)", file=sys.stderr)
 
     raise typer.Exit(run_batch(files, one).exit_code)

@@ -17,11 +17,12 @@ from ..datasets import dataset_dir
 from ..datasets.funsd import FunsdForm, iter_forms
 from ..datasets.icdar2013 import iter_documents as iter_icdar2013
 from ..datasets.icdar2013 import read_gold as read_icdar2013
+from ..datasets.pubtabnet import iter_samples as iter_pubtabnet
 from ..datasets.sroie import Receipt, iter_receipts
 from ..datasets.tapuscorpus import read_alto
-from ..document import BBox, Document
+from ..document import BBox, Document, Table
 from ..errors import DatasetError
-from ..metrics import line_errors, match_words, region_overlap, relation_counts
+from ..metrics import TableNode, line_errors, match_words, region_overlap, relation_counts, table_tree_from_html, teds
 from ..settings import Settings
 from .gold import document_gold_pairs, read_gold
 
@@ -160,6 +161,42 @@ class Icdar2013Dataset(EvalDataset):
                 "tables_gold": len(gold), "tables_predicted": sum(len(page.tables) for page in document.pages)}
 
 
+def table_tree(table: Table) -> TableNode:
+    """Our table as TEDS compares it: header rows in <thead>, the others in <tbody>."""
+    rows = [TableNode("tr") for _ in range(table.n_rows)]
+    for cell in sorted(table.cells, key=lambda c: (c.row, c.col)):
+        rows[cell.row].children.append(TableNode("td", cell.col_span, cell.row_span, cell.text))
+    root = TableNode("table")
+    if table.header_rows:
+        root.children.append(TableNode("thead", children=rows[:table.header_rows]))
+    root.children.append(TableNode("tbody", children=rows[table.header_rows:]))
+    return root
+
+
+class PubtabnetDataset(EvalDataset):
+    """Table images, each one whole table: its structure and contents scored by TEDS against the HTML gold."""
+
+    name = "pubtabnet"
+    task = "tables"
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        for image, html in iter_pubtabnet(self.settings, limit):
+            yield EvalItem(image.stem, str(image), {"html": html})
+
+    def table_scores(self, item: EvalItem, document: Document) -> dict:
+        import numpy as np
+
+        from ..layout.tables.scanned import image_table
+        page = document.pages[0]
+        with Image.open(item.source) as opened:
+            image = np.asarray(opened.convert("RGB").resize((page.width_px, page.height_px)))
+        table = image_table(image, page.words, BBox(x0=0, y0=0, x1=page.width_px, y1=page.height_px), 0)
+        gold = table_tree_from_html(item.gold["html"])
+        predicted = table_tree(table) if table is not None else TableNode("table")
+        return {"teds_sum": round(teds(gold, predicted), 4), "teds_struct_sum": round(teds(gold, predicted, True), 4),
+                "tables_scored": 1}
+
+
 class FolderDataset(EvalDataset):
     """A user's own annotated set: documents with ``<stem>.json`` gold beside them; the document type
     comes from ``--schema`` or from ``dataset.json`` (``{"schema": "payslip"}``) in the folder."""
@@ -221,7 +258,7 @@ class SyntheticFrDataset(EvalDataset):
 
 SYNTHETIC_FR_DEFAULT = Path("build/synthetic_fr")
 BUILT_IN = {cls.name: cls for cls in (SroieDataset, FunsdDataset, TapuscorpusDataset, SyntheticFrDataset,
-                                       Icdar2013Dataset)}
+                                       Icdar2013Dataset, PubtabnetDataset)}
 
 
 @lru_cache(maxsize=4)

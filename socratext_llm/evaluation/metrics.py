@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ..field_metrics import FieldScore
-from ..metrics import precision_recall_f1
+from ..metrics import document_mean_prf, precision_recall_f1
 from .worker import EvalJob
 
 MODES = ("exact", "fuzzy")
@@ -57,21 +57,18 @@ def _table_scores(counts: Counter, per_document: list[dict]) -> dict:
     the mean of each document's precision and recall, as the ICDAR 2013 competition reports both."""
     if not per_document:
         return {}
-
-    def mean_scores(correct: str, predicted: str, gold: str) -> dict:
-        scores = [precision_recall_f1(d[correct], d[predicted], d[gold]) for d in per_document if d[gold] or d[predicted]]
-        precision = statistics.mean(s["precision"] for s in scores) if scores else 0.0
-        recall = statistics.mean(s["recall"] for s in scores) if scores else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+    if counts["tables_scored"]:
+        return {"teds": round(counts["teds_sum"] / counts["tables_scored"], 4),
+                "teds_struct": round(counts["teds_struct_sum"] / counts["tables_scored"], 4),
+                "tables_scored": counts["tables_scored"]}
 
     return {
         "structure": {"pooled": precision_recall_f1(counts["relations_correct"], counts["relations_predicted"],
                                                     counts["relations_gold"]),
-                      "document_mean": mean_scores("relations_correct", "relations_predicted",
+                      "document_mean": document_mean_prf(per_document, "relations_correct", "relations_predicted",
                                                    "relations_gold")},
         "regions": {"pooled": precision_recall_f1(counts["area_overlap"], counts["area_predicted"], counts["area_gold"]),
-                    "document_mean": mean_scores("area_overlap", "area_predicted", "area_gold")},
+                    "document_mean": document_mean_prf(per_document, "area_overlap", "area_predicted", "area_gold")},
         "tables_gold": counts["tables_gold"], "tables_predicted": counts["tables_predicted"],
     }
 

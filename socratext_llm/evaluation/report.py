@@ -12,6 +12,15 @@ def _cell(value) -> str:
     return " ".join(str(text).split())[:160]
 
 
+def _flattened(values: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """Nested figures as ('structure pooled f1', 0.92) pairs."""
+    pairs = []
+    for key, value in values.items():
+        name = f"{prefix} {key}".strip()
+        pairs += _flattened(value, name) if isinstance(value, dict) else [(name, value)]
+    return pairs
+
+
 def _summary_lines(metrics: dict) -> list[tuple[str, str]]:
     job = metrics["job"]
     rows = [("dataset", str(job["dataset"])), ("schema", str(job["schema"] or "—")), ("engine", job["engine"]),
@@ -27,6 +36,7 @@ def _summary_lines(metrics: dict) -> list[tuple[str, str]]:
         rows.append(("LLM tokens per document", str(metrics["llm_tokens_per_document"])))
     for name, value in metrics["ocr"].items():
         rows.append((f"OCR {name}", f"{value}"))
+    rows += [(f"tables: {name}", str(value)) for name, value in _flattened(metrics.get("tables") or {})]
     latency = metrics["latency_ms_per_page"]
     rows.append(("ms per page (mean / p95)", f"{latency['mean']} / {latency['p95']}"))
     if metrics["invocations"]:

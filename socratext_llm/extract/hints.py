@@ -43,6 +43,8 @@ FIELD_HINTS_SCHEMA = {
         "keep_printed": {"type": "boolean"},
         "require_decimals": {"type": "boolean"},
         "anywhere": {"type": "boolean"},
+        # line_items from a table: item field → the column labels that name it
+        "columns": {"type": "object", "maxProperties": 50, "additionalProperties": _TEXTS},
     },
 }
 

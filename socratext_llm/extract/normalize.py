@@ -115,7 +115,8 @@ def parse_table_number(text: str) -> float | None:
     """The number a whole table cell prints, French or English style, else None.
 
     '1 234,56', '1.234,56', '1,234.56' → 1234.56; '(123)' → -123 (accounting negative);
-    '12,5 %' → 12.5 (as printed); '0,125' → 0.125. A cell with words around its number is text.
+    '12,5 %' → 12.5 and '1,140 %' → 1.14 (as printed); '0,125' → 0.125. A cell with words around its
+    number is text.
     """
     compact = text.strip().lower()
     if not compact or not TABLE_NUMBER.fullmatch(compact):
@@ -125,7 +126,8 @@ def parse_table_number(text: str) -> float | None:
     separators = [char for char in digits if char in ".,"]
     if separators and len(set(separators)) == 1 and len(separators) == 1:
         whole, fraction = digits.split(separators[0])
-        if len(fraction) >= 3 and not (len(fraction) == 3 and 0 < len(whole) <= 3 and whole != "0"):
+        grouped = len(fraction) == 3 and 0 < len(whole) <= 3 and whole != "0" and not compact.endswith("%")
+        if len(fraction) >= 3 and not grouped:
             value = float(f"{whole or '0'}.{fraction}")
             return -value if negative else value
     if separators and len(separators) > 1 and len(set(separators)) == 1 and len(digits) - digits.rfind(separators[0]) - 1 != 3:

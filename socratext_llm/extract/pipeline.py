@@ -14,6 +14,7 @@ from .classify import guess_doctype
 from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
 from .result import DoctypeDecision, ExtractionResult
 from .schemas import DocumentType, SchemaRegistry
+from .tables import text_with_table_rows
 
 
 AUTO = "auto"  # schema name that lets the document's text choose its type
@@ -54,7 +55,7 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
     machine_read = {pointer: e.engine for pointer, e in values.evidence.items() if e.engine in MACHINE_READ}
     checks = (schema_checks(values.data, doctype) + domain_checks(values.data, doctype)
               + consistency_checks(values.data, doctype)
-              + grounding_checks(values.data, doctype, document.text, machine_read) + values.checks)
+              + grounding_checks(values.data, doctype, text_with_table_rows(document), machine_read) + values.checks)
     if any(c.kind == "schema" and not c.ok for c in checks):
         status = "failure"
     elif any(not c.ok for c in checks):

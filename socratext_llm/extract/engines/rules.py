@@ -20,11 +20,13 @@ from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
 from ..labels import LabelVocabulary
+from ..tables import rows_from_tables, value_from_tables
 from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
                          right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
 HEADER_LINES = 8
+LINE_ITEM_KEYS = {"description", "quantity", "unit_price", "total_price"}
 ROUNDING = 0.05
 ENGINE = "rules"
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
@@ -377,7 +379,7 @@ class RulesEngine(ExtractionEngine):
                 return found[0]
             return []
         elif strategy in ("key_values", "line_items"):
-            return self._list(reader, name, field, hints, strategy)
+            return self._list(reader, document, name, field, hints, strategy)
         elif strategy == "graded_statements":
             statements = _graded_statements(document)
             for index, (_, evidence) in enumerate(statements):
@@ -397,7 +399,15 @@ class RulesEngine(ExtractionEngine):
                         reader.record(pointer, placed, 0, len(placed.text), 0.8)
                         return value
         else:
-            found = _labelled(reader, field, hints) if hints.get("labels") else None
+            # a code of fixed form (IBAN, BIC) printed in boxes is read from its grid before the text, whose
+            # order may cut it; other values from their grid only when the text rules find none
+            found = None if "pattern" in hints else _labelled(reader, field, hints) if hints.get("labels") else None
+            from_table = value_from_tables(document, field) if found is None else None
+            if from_table:
+                reader.evidence[pointer] = from_table[1].evidence(ENGINE)
+                return from_table[0]
+            if found is None and "pattern" in hints and hints.get("labels"):
+                found = _labelled(reader, field, hints)
             factor = 1.0
             if found is None:
                 found, factor = _anywhere(reader, field), 0.6
@@ -408,10 +418,17 @@ class RulesEngine(ExtractionEngine):
                 return value
         return [] if "array" in field_types(field) else None
 
-    def _list(self, reader: Reader, name: str, field: dict, hints: dict, strategy: str) -> list:
+    def _list(self, reader: Reader, document: Document, name: str, field: dict, hints: dict, strategy: str) -> list:
         if strategy == "key_values":
             rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p in _key_values(reader)]
-        else:
+        else:  # line_items: a table naming the columns first, else a receipt's printed lines
+            from_table = rows_from_tables(document, field)
+            if from_table:
+                for index, (_, where) in enumerate(from_table):
+                    reader.evidence[f"/{name}/{index}"] = where.evidence(ENGINE, 0.8)
+                return [row for row, _ in from_table]
+            if not LINE_ITEM_KEYS <= set(field.get("items", {}).get("properties", {})):
+                return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
         for index, (_, placed) in enumerate(rows):
             reader.record(f"/{name}/{index}", placed, 0, len(placed.text), 0.8)

@@ -7,6 +7,7 @@ covers (and, in a ruled grid, over the rules missing beside it).
 """
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -167,7 +168,8 @@ def _cells_of(row: TextRow, bounds: list[float], ruled: list[bool], verticals: l
 
 
 def _continues(upper: _Row, lower: _Row, em: float, in_header: bool) -> bool:
-    """Whether the lower text row is the wrapped second line of cells of the upper one."""
+    """Whether the lower text row is the wrapped second line of cells of the upper one: it fills
+    fewer cells of the upper row's, or any of them above the first numbers (a header's second line)."""
     if lower.rows[0].box.y0 - upper.box.y1 > 0.6 * em:
         return False
     if any(_is_number(segment.text) for cell in lower.cells for segment in cell.segments):
@@ -200,23 +202,26 @@ def build_table(words: list[Word], indices: list[int], region: BBox, rules: list
     ruled = [False, *(drawn for _, drawn in separators), False]
     all_verticals = [rule for rule in region_rules if not rule.horizontal]
     grid_rows = [_Row([row], _cells_of(row, bounds, ruled, all_verticals)) for row in rows]
-    ruled_pairs = sum(_horizontal_between(horizontals, upper.box, lower.box, region) for upper, lower in zip(rows, rows[1:]))
+    ruled_pairs = sum(_horizontal_between(horizontals, upper.box, lower.box, region)
+                      for upper, lower in itertools.pairwise(rows))
     ruled_rows = len(rows) > 1 and ruled_pairs >= 0.5 * (len(rows) - 1)  # every row ruled: a band is one row
     numbers_seen = False
     merged: list[_Row] = []
     for row in grid_rows:
         in_header = not numbers_seen
         numbers_seen = numbers_seen or any(_is_number(s.text) for c in row.cells for s in c.segments)
-        if merged and not _horizontal_between(horizontals, merged[-1].box, row.box, region):
-            if ruled_rows or _continues(merged[-1], row, em, in_header):
-                _absorb(merged[-1], row)
-                continue
+        if (merged and not _horizontal_between(horizontals, merged[-1].box, row.box, region)
+                and (ruled_rows or _continues(merged[-1], row, em, in_header))):
+            _absorb(merged[-1], row)
+            continue
         merged.append(row)
     used = sorted({j for row in merged for cell in row.cells for j in range(cell.first, cell.last + 1)})
     starts = sorted({cell.first for row in merged for cell in row.cells})
     multi_cell_rows = sum(len(row.cells) >= 2 for row in merged)
     filled = sum(cell.last - cell.first + 1 for row in merged for cell in row.cells)
-    if len(merged) < 2 or len(starts) < 2 or multi_cell_rows < 2 or filled < MIN_FILLED_SHARE * len(merged) * len(used):
+    min_rows = 1 if method == "ruled" and len(inner_x) >= 2 else 2  # a row of three boxes or more (IBAN) is a grid too
+    if (len(merged) < min_rows or len(starts) < 2 or multi_cell_rows < min_rows
+            or filled < MIN_FILLED_SHARE * len(merged) * len(used)):
         return None  # a chart's axes, a framed paragraph: no grid of values
     renumber = {old: new for new, old in enumerate(used)}
     return _table(words, merged, renumber, page, method)
@@ -235,20 +240,28 @@ def _absorb(upper: _Row, lower: _Row) -> None:
             target.first, target.last = min(target.first, cell.first), max(target.last, cell.last)
 
 
+def cell_text(words: list[Word], indices: list[int]) -> str:
+    """A cell's words as text: lines top to bottom (words whose middles are close), each left to right."""
+    lines: list[list[int]] = []
+    for index in sorted(indices, key=lambda i: (words[i].bbox.y0 + words[i].bbox.y1) / 2):
+        box = words[index].bbox
+        middle = (box.y0 + box.y1) / 2
+        if lines:
+            last = words[lines[-1][0]].bbox
+            if abs(middle - (last.y0 + last.y1) / 2) < 0.5 * max(1.0, box.height, last.height):
+                lines[-1].append(index)
+                continue
+        lines.append([index])
+    return "\n".join(" ".join(words[i].text for i in sorted(line, key=lambda i: words[i].bbox.x0)) for line in lines)
+
+
 def _table(words: list[Word], rows: list[_Row], renumber: dict[int, int], page: int, method: str) -> Table:
     n_cols = len(renumber)
     cells: list[TableCell] = []
     for number, row in enumerate(rows):
         for cell in row.cells:
-            indices = [i for segment in sorted(cell.segments, key=lambda s: (s.box.y0, s.box.x0)) for i in segment.words]
-            lines: list[list[int]] = []
-            for index in indices:
-                if lines and abs(words[index].bbox.y0 - words[lines[-1][-1]].bbox.y0) < 0.5 * words[index].bbox.height:
-                    lines[-1].append(index)
-                else:
-                    lines.append([index])
-            text = "\n".join(" ".join(words[i].text for i in sorted(line, key=lambda i: words[i].bbox.x0))
-                             for line in lines)
+            indices = [i for segment in cell.segments for i in segment.words]
+            text = cell_text(words, indices)
             first, last = renumber[cell.first], renumber[cell.last]
             cells.append(TableCell(row=number, col=first, col_span=last - first + 1, text=text,
                                    value=parse_table_number(text), bbox=cell.box, page=page, words=sorted(indices)))

@@ -12,6 +12,8 @@ from .textrows import TextRow, text_rows
 MIN_GRID_SIDE_PX = 20.0
 MAX_ROW_GAP_EM = 2.2
 MAX_HEADER_ROWS_ABOVE = 4
+MAX_SECTION_GAP_EM = 4.0
+SAME_WIDTH_SHARE = 0.9
 MIN_TABULAR_ROWS = 3
 WIDE_SEGMENT_SHARE = 0.3  # both pieces of a row this wide: two page columns of prose, not cells
 
@@ -119,4 +121,19 @@ def aligned_regions(words: list[Word], free: list[int], rules: list[Rule], page_
                          x1=block.x1, y1=max(block.y1, bottom) if bottom is not None else block.y1)
             regions.append(block)
         number = end + 1
-    return regions
+    return _joined_sections(regions, em)
+
+
+def _joined_sections(regions: list[BBox], em: float) -> list[BBox]:
+    """Stacked blocks of the same width a section title apart are one table cut in sections."""
+    joined: list[BBox] = []
+    for region in regions:
+        if joined:
+            last = joined[-1]
+            overlap = min(last.x1, region.x1) - max(last.x0, region.x0)
+            if (0 <= region.y0 - last.y1 <= MAX_SECTION_GAP_EM * em
+                    and overlap >= SAME_WIDTH_SHARE * max(last.width, region.width)):
+                joined[-1] = last.union(region)
+                continue
+        joined.append(region)
+    return joined

@@ -2,6 +2,9 @@
 but running headers and footers stands between the two parts."""
 from __future__ import annotations
 
+import itertools
+import math
+
 from ...document import Page, Table
 
 COLUMN_MATCH_PX_SHARE = 0.03  # column starts may move this share of the page width between pages
@@ -19,7 +22,8 @@ def _column_starts(table: Table) -> list[float]:
 def _matches(first: Table, second: Table, width: float) -> bool:
     if first.n_cols != second.n_cols:
         return False
-    pairs = [(a, b) for a, b in zip(_column_starts(first), _column_starts(second)) if a == a and b == b]
+    pairs = [(a, b) for a, b in zip(_column_starts(first), _column_starts(second), strict=True)
+             if not (math.isnan(a) or math.isnan(b))]
     return bool(pairs) and all(abs(a - b) <= COLUMN_MATCH_PX_SHARE * width for a, b in pairs)
 
 
@@ -33,7 +37,7 @@ def _repeated_header(first: Table, second: Table) -> int:
 
 def stitch_tables(pages: list[Page]) -> None:
     """Join, in place, each page's last table to the next page's first when it continues it."""
-    for page, following in zip(pages, pages[1:]):
+    for page, following in itertools.pairwise(pages):
         if not page.tables or not following.tables or following.index != page.index + 1:
             continue
         first = max(page.tables, key=lambda table: table.bbox.y1)

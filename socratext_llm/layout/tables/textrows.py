@@ -5,6 +5,7 @@ vertical rule between two words, starts a new segment (a new cell, when this is 
 """
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from ..graphics import Rule
 SEGMENT_GAP_EM = 0.75  # a gap wider than this share of the text height separates two cells
 NUMBER_GAP_EM = 0.3  # two numbers side by side are two cells unless the second is a thousands group
 NUMERIC = re.compile(r"[(+\-−]?[$€£]?\d[\d.,]*%?\)?")
+BULLETS = frozenset("•◦▪▫‣⁃●○■□\uf0b7\uf0a7")
 THOUSANDS_GROUP = re.compile(r"\d{3}(?:[.,]\d+)?\)?%?")
 
 
@@ -50,6 +52,8 @@ def _crosses_rule(left: BBox, right: BBox, verticals: list[Rule]) -> bool:
 
 
 def _splits(left: Word, right: Word, height: float) -> bool:
+    if left.text in BULLETS:
+        return False  # a list item's bullet stays with its text
     gap = right.bbox.x0 - left.bbox.x1
     if gap > SEGMENT_GAP_EM * height:
         return True
@@ -78,7 +82,7 @@ def text_rows(words: list[Word], indices: list[int], rules: list[Rule]) -> list[
         members.sort(key=lambda i: words[i].bbox.x0)
         height = statistics.median(words[i].bbox.height for i in members)
         segments: list[list[int]] = [[members[0]]]
-        for previous, current in zip(members, members[1:]):
+        for previous, current in itertools.pairwise(members):
             left, right = words[previous].bbox, words[current].bbox
             if _splits(words[previous], words[current], height) or _crosses_rule(left, right, verticals):
                 segments.append([current])
