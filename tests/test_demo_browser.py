@@ -2,24 +2,19 @@
 from __future__ import annotations
 
 import json
-import shutil
 import stat
-from pathlib import Path
 
 import pytest
 
 from .conftest import ROOT
-from .service_helpers import start_server
+from .service_helpers import launch_chromium, start_server
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "test-output" / "demo"
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (bash scripts/setup.sh test installs it)")
     folder = tmp_path_factory.mktemp("demo")
     env = {"SOCRATEXT_USER_SCHEMA_DIR": str(folder / "schemas"), "SOCRATEXT_UPLOAD_DIR": str(folder / "private")}
     server = start_server("demo", env, folder / "demo.log", ready_path="/")
@@ -35,8 +30,7 @@ def page(demo):
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+        browser = launch_chromium(playwright)
         tab = browser.new_page(viewport={"width": 1400, "height": 1600})
         tab.set_default_timeout(120_000)
         tab.goto(demo.url)

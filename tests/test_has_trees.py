@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +15,12 @@ from jsonschema import Draft202012Validator
 from socratext_llm.evaluation.has_scoring import match, normalise, statement_counts, token_set_similarity, tree_counts
 from socratext_llm.has.export import to_csv, to_markdown, to_mermaid, write_outputs
 from socratext_llm.has.fhir import GRADE_SYSTEM, STRENGTH_EXTENSION, to_fhir
-from socratext_llm.has.model import (DecisionTree, Recommendation, RecommendationMetadata, Statement, TreeEdge,
-                                     TreeNode)
+from socratext_llm.has.model import DecisionTree, Recommendation, RecommendationMetadata, Statement, TreeEdge, TreeNode
 from socratext_llm.has.report import to_html, tree_svg
 from socratext_llm.has.textual_trees import textual_trees
 
 from .conftest import ROOT, run_cli
+from .service_helpers import launch_chromium
 
 HAD = "10_HAS2017_algorithme_orientation_HAD.pdf"
 DIVERTICULITE = "07_HAS2017_synthese_RBP_diverticulite.pdf"
@@ -202,9 +201,6 @@ def test_report_in_chromium(datasets, tmp_path):
 
     from socratext_llm.has.flowcharts import drawn_trees
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("Debian's chromium is not installed (bash scripts/setup.sh test installs it)")
     pdf = datasets / "has" / DIVERTICULITE
     rec = recommendation().model_copy(update={"decision_trees": drawn_trees(pdf)})
     written = write_outputs(rec, "diverticulite", tmp_path, pdf)
@@ -212,8 +208,7 @@ def test_report_in_chromium(datasets, tmp_path):
     shots = ROOT / "test-output" / "has"
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+        browser = launch_chromium(playwright)
         tab = browser.new_page(viewport={"width": 1400, "height": 1200})
         requests = []
         tab.on("request", lambda request: requests.append(request.url))
@@ -247,18 +242,14 @@ def test_demo_has_tab(datasets, tmp_path):
 
     from .service_helpers import start_server
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("Debian's chromium is not installed (bash scripts/setup.sh test installs it)")
-    env = {"SOCRATEXT_USER_SCHEMA_DIR": str(tmp_path / "schemas"), "GRADIO_TEMP_DIR": str(tmp_path / "gradio"),
+    env = {"SOCRATEXT_USER_SCHEMA_DIR": str(tmp_path / "schemas"), "SOCRATEXT_UPLOAD_DIR": str(tmp_path / "private"),
            "SOCRATEXT_DATASETS_DIR": str(datasets)}
     server = start_server("demo", env, tmp_path / "demo.log", ready_path="/")
     shots = ROOT / "test-output" / "has"
     shots.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                                 args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+            browser = launch_chromium(playwright)
             tab = browser.new_page(viewport={"width": 1400, "height": 1600})
             tab.set_default_timeout(120_000)
             tab.goto(server.url)

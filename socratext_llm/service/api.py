@@ -191,6 +191,15 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.add_middleware(RequestGuard, settings=settings, body_limit=service.body_limit)
 
+    async def read_upload(file: UploadFile, options: OcrOptions) -> Document:
+        """One upload read into the document model in a slot, its copy deleted whatever happens."""
+        with upload_folder(service.upload_parent) as folder:
+            path = folder / neutral_name(0, file.filename)
+            copy_limited(file.file, path, service.max_upload_bytes)
+            document = await service.admission.run(lambda: ocr_document(path, options, service.settings))
+        document.source.filename = file.filename or document.source.filename
+        return document
+
     @app.get("/health", response_model=Health, tags=["service"])
     async def health() -> Health:
         """Whether the OCR engines load and the LLM server answers (no auth, no document)."""
@@ -247,11 +256,7 @@ def create_app(settings: Settings) -> FastAPI:
     ) -> Document:
         """The document model: pages, blocks, lines and words with boxes, in reading order."""
         options = OcrOptions(engine=ocr_engine, password=password, force_ocr=force_ocr)
-        with upload_folder(service.upload_parent) as folder:
-            path = folder / neutral_name(0, file.filename)
-            copy_limited(file.file, path, service.max_upload_bytes)
-            document = await service.admission.run(lambda: ocr_document(path, options, service.settings))
-        document.source.filename = file.filename or document.source.filename
+        document = await read_upload(file, options)
         return document
 
     @app.post("/v1/tables", response_model=DocumentTables, responses=ERRORS, tags=["ocr"])
@@ -263,11 +268,7 @@ def create_app(settings: Settings) -> FastAPI:
         """The tables found, named by page and position: cells with row, column, spans, header flag, text,
         typed value, box and page."""
         options = OcrOptions(engine=ocr_engine, password=password)
-        with upload_folder(service.upload_parent) as folder:
-            path = folder / neutral_name(0, file.filename)
-            copy_limited(file.file, path, service.max_upload_bytes)
-            document = await service.admission.run(lambda: ocr_document(path, options, service.settings))
-        document.source.filename = file.filename or document.source.filename
+        document = await read_upload(file, options)
         return document_tables(document)
 
     @app.post("/v1/jobs", response_model=JobStatus, status_code=202, responses=ERRORS,
