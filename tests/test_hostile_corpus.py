@@ -4,7 +4,9 @@ on disk, and no other document lost."""
 from __future__ import annotations
 
 import json
-import resource
+import os
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -15,13 +17,17 @@ import pytest
 
 from socratext_llm.service.launch import free_port
 
-from .conftest import run_cli
+from .conftest import ROOT, run_cli
 from .hostile_corpus import FileCase, build
 from .service_helpers import start_server
 
 TOKEN = "corpus-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MAX_PEAK_RSS_MB = 1500
+# the command's own peak memory: a parent whose only child is the command (the test process has others)
+MEASURED = ("import resource, subprocess, sys, pathlib; code = subprocess.run(sys.argv[2:]).returncode; "
+            "pathlib.Path(sys.argv[1]).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+            "sys.exit(code)")
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +41,14 @@ def _default_type_cases(corpus) -> list[FileCase]:
 
 def test_cli_batch_reports_every_bad_file_and_loses_no_good_one(corpus, tmp_path):
     cases = _default_type_cases(corpus)
-    out = tmp_path / "out.jsonl"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out, peak = tmp_path / "out.jsonl", tmp_path / "peak_kb"
     start = time.monotonic()
-    result = run_cli("extract", *[str(corpus.folder / c.filename) for c in cases], "--schema", "rent_receipt",
-                     "-f", "jsonl", "-o", str(out), env={"SOCRATEXT_MAX_PAGES": "3"})
+    result = subprocess.run([sys.executable, "-c", MEASURED, str(peak), sys.executable, "-m", "socratext_llm", "extract",
+                             *[str(corpus.folder / c.filename) for c in cases], "--schema", "rent_receipt",
+                             "-f", "jsonl", "-o", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=600,
+                            env={**os.environ, "SOCRATEXT_MAX_PAGES": "3"})
     elapsed = time.monotonic() - start
-    peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    peak_mb = int(peak.read_text()) / 1024
     assert all(line.startswith("socratext: ") for line in result.stderr.splitlines()), result.stderr  # no libtiff line
     assert elapsed < 300 and peak_mb < MAX_PEAK_RSS_MB, (elapsed, peak_mb)
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

@@ -30,6 +30,8 @@ def bounded(node: Any, string_cap: int = DEFAULT_STRING_CAP, items_cap: int = DE
     """The decoding form of a (wire) schema node."""
     if not isinstance(node, dict):
         return node
+    if "anyOf" in node:
+        return {"anyOf": [bounded(option, string_cap, items_cap) for option in node["anyOf"]]}
     types = _types(node)
     nullable = "null" in types
     if "object" in types:
@@ -37,8 +39,14 @@ def bounded(node: Any, string_cap: int = DEFAULT_STRING_CAP, items_cap: int = DE
         return {"type": "object", "properties": properties, "required": list(properties),
                 "additionalProperties": False}
     if "array" in types:
-        return {"type": "array", "items": bounded(node.get("items", {}), string_cap, items_cap),
-                "maxItems": min(node.get("maxItems", items_cap), items_cap)}
+        if node.get("prefixItems"):  # a fixed tuple (a box's four numbers): its length is its own
+            tuple_items = [bounded(item, string_cap, items_cap) for item in node["prefixItems"]]
+            return {"type": "array", "prefixItems": tuple_items, "items": False,
+                    "minItems": len(tuple_items), "maxItems": len(tuple_items)}
+        least = node.get("minItems", 0)
+        array = {"type": "array", "items": bounded(node.get("items", {}), string_cap, items_cap),
+                 "maxItems": max(least, min(node.get("maxItems", items_cap), items_cap))}
+        return {**array, "minItems": least} if least else array
     if "enum" in node:
         return {"enum": node["enum"]}
     if "number" in types or "integer" in types:
@@ -82,6 +90,8 @@ def max_chars(node: dict) -> int:
     if kind == "object":
         return 2 + sum(len(json.dumps(key)) + 4 + max_chars(value) for key, value in node["properties"].items())
     if kind == "array":
+        if "prefixItems" in node:
+            return 2 + sum(max_chars(item) + 2 for item in node["prefixItems"])
         return 2 + node["maxItems"] * (max_chars(node["items"]) + 2)
     if "pattern" in node:
         return 2 + (10 if node["pattern"] == DATE_PATTERN else 13)  # dates, and numbers of at most 9+1+2 characters
@@ -92,9 +102,13 @@ def restore(value: Any, node: dict) -> Any:
     """Numbers decoded as strings back to numbers, following the original (wire) schema."""
     if value is None or not isinstance(node, dict):
         return value
+    if "anyOf" in node:  # the branch that is not null (our schemas offer one value shape and null)
+        return restore(value, next((o for o in node["anyOf"] if _types(o) != ["null"]), {}))
     types = _types(node)
     if isinstance(value, dict):
         return {k: restore(v, node.get("properties", {}).get(k, {})) for k, v in value.items()}
+    if isinstance(value, list) and node.get("prefixItems"):
+        return [restore(v, item) for v, item in zip(value, node["prefixItems"])]
     if isinstance(value, list):
         return [restore(v, node.get("items", {})) for v in value]
     if isinstance(value, str) and ("number" in types or "integer" in types) and "enum" not in node:
