@@ -107,6 +107,11 @@ def euros(value: float, symbol: bool = True) -> str:
     return f"{text} EUR" if symbol else text
 
 
+def as_printed(value: float) -> float:
+    """The amount a reader gets back from ``euros(value)``: rounded to the cent the same way."""
+    return (-1 if value < 0 else 1) * round(abs(value) * 100) / 100
+
+
 def printed_date(day: date, style: int) -> str:
     return day.strftime(("%d/%m/%Y", "%d.%m.%Y", "%d/%m/%Y")[style % 3])
 
@@ -164,19 +169,22 @@ def payslip(rng: random.Random, style: int) -> tuple[Content, dict]:
     net_paid = round(net_before_tax - withheld, 2)
     cumulative = round((net_before_tax + gross * 0.02) * end.month, 2)
     employee = f"{given} {surname.upper()}"
+    lines = [("Salaire de base", 151.67, None, gross), ("Sécurité sociale plafonnée", gross, 6.90, -gross * 0.069),
+             ("Retraite complémentaire", gross, 4.01, -gross * 0.0401),
+             ("CSG déductible", gross * 0.9825, 6.80, -gross * 0.9825 * 0.068)]
     gold = {"employer_name": employer, "employer_siret": siret, "employee_name": employee, "employee_nir": nir,
             "period_start": start.isoformat(), "period_end": end.isoformat(), "gross_salary": gross,
-            "net_before_tax": net_before_tax, "net_paid": net_paid, "cumulative_taxable_net": cumulative}
+            "net_before_tax": net_before_tax, "net_paid": net_paid, "cumulative_taxable_net": cumulative,
+            "lines": [{"label": label, "base": as_printed(base), "rate": rate, "employee_amount": as_printed(amount),
+                       "employer_rate": None, "employer_amount": None} for label, base, rate, amount in lines]}
     content = Content(title=("BULLETIN DE PAIE", "BULLETIN DE SALAIRE", "Bulletin de paie")[style],
                       header=[employer, _address(rng)[0]],
                       rows=[("Employeur", employer), ("SIRET", f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"),
                             ("Salarié", employee), ("N° Sécurité sociale", nir),
                             ("Période du", f"{printed_date(start, style)} au {printed_date(end, style)}")],
-                      table=[["Rubrique", "Base", "Taux", "Montant"],
-                             ["Salaire de base", "151,67", "", euros(gross, symbol=False)],
-                             ["Sécurité sociale plafonnée", euros(gross, symbol=False), "6,90 %", euros(-gross * 0.069, symbol=False)],
-                             ["Retraite complémentaire", euros(gross, symbol=False), "4,01 %", euros(-gross * 0.0401, symbol=False)],
-                             ["CSG déductible", euros(gross * 0.9825, symbol=False), "6,80 %", euros(-gross * 0.9825 * 0.068, symbol=False)]],
+                      table=[["Rubrique", "Base", "Taux", "Montant"]] + [
+                          [label, euros(base, symbol=False), f"{rate:.2f} %".replace(".", ",") if rate else "",
+                           euros(amount, symbol=False)] for label, base, rate, amount in lines],
                       after_table=[("Salaire brut", euros(gross)), ("Net à payer avant impôt sur le revenu", euros(net_before_tax)),
                                    ("Impôt sur le revenu prélevé à la source", euros(withheld)),
                                    ("Net payé", euros(net_paid)), ("Cumul net imposable", euros(cumulative))])
@@ -332,7 +340,7 @@ def id_document(rng: random.Random, style: int) -> tuple[Content, dict]:
     mrz = td1_mrz(number, surname, [given, second], sex, birth, expiry)
     gold = {"document_type": "carte_identite", "surname": surname.upper(), "given_names": f"{given}, {second}",
             "birth_date": birth.isoformat(), "birth_place": city.upper(), "document_number": number,
-            "expiry_date": expiry.isoformat(), "nationality": "FRA", "sex": sex, "mrz_lines": mrz}
+            "expiry_date": expiry.isoformat(), "nationality": "FRA", "issuing_state": "FRA", "sex": sex, "mrz_lines": mrz}
     bilingual = style == 2
     label = (lambda fr, en: f"{fr} / {en}") if bilingual else (lambda fr, en: fr)
     content = Content(title="CARTE NATIONALE D'IDENTITÉ", header=["RÉPUBLIQUE FRANÇAISE"], specimen=True,

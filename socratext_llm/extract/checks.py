@@ -11,7 +11,7 @@ from typing import Any
 from .normalize import AMOUNT, normalize_date, normalize_identifier, normalize_text, parse_amount
 from .result import Check
 from ..french.mrz import mrz_errors
-from .schemas import DocumentType, data_validator
+from .schemas import HINT, DocumentType, data_validator
 from .validators import VALIDATORS
 
 
@@ -83,6 +83,8 @@ class GroundingIndex:
 
     def __init__(self, text: str):
         self.loose = normalize_text(text)
+        # a sentence read across a line break: the hyphen that cut a word at the end of a line is not its own
+        self.joined = normalize_text(re.sub(r"(\w)[-\u00ad]\s*\n\s*(\w)", r"\1\2", text))
         self.compact = normalize_identifier(re.sub(r"[^\w]", "", text))
         self.amounts = {round(v, 2) for v in (parse_amount(m.group(0)) for m in AMOUNT.finditer(text)) if v is not None}
         pieces = (piece for line in text.splitlines()  # a line may hold several dates ('du ... au ...')
@@ -106,7 +108,7 @@ class GroundingIndex:
         if "enum" in field:
             return True  # a category chosen, not a string copied from the page
         loose = normalize_text(text)
-        return bool(loose) and loose in self.loose
+        return bool(loose) and (loose in self.loose or loose in self.joined)
 
 
 def grounding_checks(data: dict, doctype: DocumentType, document_text: str,
@@ -118,8 +120,8 @@ def grounding_checks(data: dict, doctype: DocumentType, document_text: str,
     machine_read = machine_read or {}
 
     def visit(value: Any, field: dict, pointer: str) -> None:
-        if value in (None, "", []):
-            return
+        if value in (None, "", []) or field.get(HINT, {}).get("grounded") is False:
+            return  # a position or an id we made: nothing to find in the text
         if pointer in machine_read:
             checks.append(Check(kind="grounding", field=pointer, ok=True, message=f"read from the {machine_read[pointer]}"))
             return

@@ -43,6 +43,7 @@ FIELD_HINTS_SCHEMA = {
         "keep_printed": {"type": "boolean"},
         "require_decimals": {"type": "boolean"},
         "anywhere": {"type": "boolean"},
+        "grounded": {"type": "boolean"},  # false: a position or an id we made, not words to find in the text
         # line_items from a table: item field → the column labels that name it
         "columns": {"type": "object", "maxProperties": 50, "additionalProperties": _TEXTS},
     },
