@@ -33,6 +33,8 @@ def bounded(node: Any, string_cap: int = DEFAULT_STRING_CAP, items_cap: int = DE
     if "anyOf" in node:
         return {"anyOf": [bounded(option, string_cap, items_cap) for option in node["anyOf"]]}
     types = _types(node)
+    if types == ["null"]:
+        return {"type": "null"}
     nullable = "null" in types
     if "object" in types:
         properties = {k: bounded(v, string_cap, items_cap) for k, v in node.get("properties", {}).items()}
@@ -41,6 +43,9 @@ def bounded(node: Any, string_cap: int = DEFAULT_STRING_CAP, items_cap: int = DE
     if "array" in types:
         if node.get("prefixItems"):  # a fixed tuple (a box's four numbers): its length is its own
             tuple_items = [bounded(item, string_cap, items_cap) for item in node["prefixItems"]]
+            if all(item == tuple_items[0] for item in tuple_items):  # as a plain array: decoders know no tuples
+                return {"type": "array", "items": tuple_items[0], "minItems": len(tuple_items),
+                        "maxItems": len(tuple_items)}
             return {"type": "array", "prefixItems": tuple_items, "items": False,
                     "minItems": len(tuple_items), "maxItems": len(tuple_items)}
         least = node.get("minItems", 0)
