@@ -16,6 +16,13 @@ class Evidence(BaseModel):
     source_text: str = ""
     confidence: float = Field(0.0, ge=0.0, le=1.0)
     engine: str
+    signals: dict[str, float | bool | str] = Field(
+        default_factory=dict,
+        description="What the confidence is computed from: validator (bool, absent without a validator), "
+        "label_score (0-1), ocr_confidence (0-1, the source words), grounding ('line', 'exact', 'fuzzy', "
+        "'none'), engines_agree (bool, only when rules and an LLM both answered), authoritative ('mrz', "
+        "'2ddoc'), source (the engine whose value was kept).",
+    )
 
 
 CheckKind = Literal["schema", "domain", "consistency", "grounding", "engine"]
