@@ -436,10 +436,10 @@ def draw_pdf(content: Content, layout: str, rng: random.Random):
         y += size * 1.4
     if content.datamatrix:  # bottom right, clear of the header and the rows
         import cv2
-        pixels = datamatrix_pixels(content.datamatrix)
-        side = pixels.shape[0] / 8 * DATAMATRIX_MODULE_PT
+        pixels = datamatrix_pixels(content.datamatrix, module_px=8)
+        height, width = (size / 8 * DATAMATRIX_MODULE_PT for size in pixels.shape[:2])
         png = cv2.imencode(".png", pixels)[1].tobytes()
-        page.insert_image(fitz.Rect(PAGE[0] - 50 - side, PAGE[1] - 50 - side, PAGE[0] - 50, PAGE[1] - 50), stream=png)
+        page.insert_image(fitz.Rect(PAGE[0] - 50 - width, PAGE[1] - 50 - height, PAGE[0] - 50, PAGE[1] - 50), stream=png)
     if content.footer:
         y = max(y + 20, PAGE[1] - 60 - 16 * len(content.footer))
         for line in content.footer:

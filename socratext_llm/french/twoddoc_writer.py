@@ -92,9 +92,8 @@ def test_certificate_pem(seed: int | str) -> bytes:
 
 def datamatrix_pixels(text: str, module_px: int = 8) -> np.ndarray:
     """The DataMatrix of a text as a grey image (0 dark, 255 light), ``module_px`` pixels a module,
-    with a quiet zone."""
+    with its quiet zone (the symbol may be square or rectangular)."""
     import zxingcpp
 
-    bitmap = np.asarray(zxingcpp.write_barcode(zxingcpp.BarcodeFormat.DataMatrix, text.encode("latin-1"),
-                                               quiet_zone=2))
-    return np.kron(bitmap, np.ones((module_px, module_px), dtype=np.uint8))
+    symbol = zxingcpp.create_barcode(text.encode("latin-1"), zxingcpp.BarcodeFormat.DataMatrix)
+    return np.asarray(symbol.to_image(scale=module_px, add_quiet_zones=True))
