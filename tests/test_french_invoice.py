@@ -113,3 +113,9 @@ def test_random_invoices_keep_their_printed_seller(settings, tmp_path):
         choice = seller_name(lines, gold["issuer_name"], lambda text: False)
         assert choice is None, (gold["issuer_name"], choice)
         assert [s for s, _, _ in legal_sirens(content.header[-1])] == [gold["issuer_siren"]]
+
+
+@pytest.mark.parametrize(("text", "code"), [("Rs", "INR"), ("Rs.", "INR"), ("₹", "INR"), ("€", "EUR"), ("usd", "USD")])
+def test_rupees_are_inr(text, code):
+    from socratext_llm.extract.normalize import normalize_currency
+    assert normalize_currency(text) == code
