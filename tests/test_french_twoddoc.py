@@ -222,3 +222,15 @@ def test_synthetic_tax_notices_carry_a_signed_2ddoc_that_fills_the_notice(tmp_pa
 def _ascii_upper(text: str) -> str:
     import unicodedata
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
+
+
+def test_a_tax_notice_2ddoc_without_a_second_declarant_drops_a_printed_one(tmp_path):
+    key = _certificate_and_key(tmp_path)
+    document = _page_with(MachineReadable(kind="2d-doc", text=_signed(TAX_MESSAGE, key),
+                                          bbox=BBox(x0=1, y0=1, x1=50, y1=50), reader="zxing-cpp"))
+    fields = {"fiscal_number_1": {"type": ["string", "null"]}, "fiscal_number_2": {"type": ["string", "null"]}}
+    data = {"fiscal_number_1": "1234567890123", "fiscal_number_2": "1234567890123"}
+    checks = apply_machine_readable(document, "tax_notice", fields, data, {"/fiscal_number_2": None}, tmp_path)
+    assert data == {"fiscal_number_1": "1234567890123", "fiscal_number_2": None}
+    dropped = next(c for c in checks if c.field == "/fiscal_number_2")
+    assert not dropped.ok and "the 2D-Doc has no fiscal number 2" in dropped.message
