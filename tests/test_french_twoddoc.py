@@ -8,6 +8,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings as hypothesis_settings
+from hypothesis import strategies as st
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -172,3 +174,63 @@ def test_a_born_digital_pdf_with_an_embedded_2ddoc(tmp_path):
     income = [c for c in result.checks if c.field == "/reference_tax_income" and c.kind == "consistency"]
     assert [c.ok for c in income] == [False] and result.status == "partial"
     assert any(c.ok and "signature: verified" in c.message for c in result.checks if c.kind == "domain")
+
+
+names = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ -", min_size=1, max_size=38).filter(lambda s: s.strip())
+
+
+@given(names, st.text(alphabet="0123456789", min_size=13, max_size=13), st.integers(0, 10**12 - 1),
+       st.dates(datetime.date(2000, 1, 1), datetime.date(2100, 1, 1)))
+@hypothesis_settings(max_examples=30, deadline=None)
+def test_a_written_2ddoc_parses_back_to_what_was_written(name, fiscal, income, issued):
+    from socratext_llm.french.twoddoc_writer import encode_2ddoc, header_v04
+
+    fields = [("46", name), ("47", fiscal), ("41", str(income)), ("45", "2023")]
+    document = parse_2ddoc(encode_2ddoc(header_v04("04", issued, issued), fields, seed=3))
+    assert [(f.identifier, f.value) for f in document.fields] == fields
+    assert document.header.issue_date == issued and document.header.document_type == "04"
+    assert verify_signature(document) == UNKNOWN_CERTIFICATE  # a test key: no ANTS certificate knows it
+
+
+def test_synthetic_tax_notices_carry_a_signed_2ddoc_that_fills_the_notice(tmp_path, settings):
+    """The generator's tax notice: its DataMatrix is found in the PDF, fills the notice's fields (evidence
+    2d-doc) as in the gold; unverified by default, verified (as a test specimen) only with the generator's
+    certificate passed explicitly."""
+    from socratext_llm.datasets.synthetic_fr import CERTIFICATES, generate
+    from socratext_llm.extract.pipeline import extract
+
+    generate(tmp_path, seed=5, count=2, types=("tax_notice",), variants=("born_digital", "scan"))
+    generate(tmp_path / "again", seed=5, count=1, types=("tax_notice",), variants=("born_digital",))
+    name = "born_digital/tax_notice/tax_notice-000-inline.pdf"
+    assert (tmp_path / name).read_bytes() == (tmp_path / "again" / name).read_bytes()  # deterministic signature
+    for path in sorted(tmp_path.glob("*/tax_notice/*-001-*.*")):
+        if path.suffix == ".json":
+            continue
+        gold = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        result = extract(path, "tax_notice", engine="rules", settings=settings)
+        from_code = {pointer for pointer, evidence in result.evidence.items() if evidence.engine == "2d-doc"}
+        assert {"/reference_tax_income", "/parts", "/declarant_1", "/fiscal_number_1"} <= from_code, path.name
+        assert (result.data["reference_tax_income"], result.data["parts"]) == (gold["reference_tax_income"], gold["parts"])
+        assert result.data["declarant_1"].upper() == _ascii_upper(gold["declarant_1"])
+        assert any("signature: unverified (certificate unknown)" in c.message for c in result.checks)
+    verified = settings.model_copy(update={"twoddoc_certificates_dir": tmp_path / CERTIFICATES})
+    pdf = next(tmp_path.glob("born_digital/tax_notice/*.pdf"))
+    checks = extract(pdf, "tax_notice", engine="rules", settings=verified).checks
+    assert any(f"signature: {VERIFIED_TEST}" in c.message and not c.ok for c in checks)
+
+
+def _ascii_upper(text: str) -> str:
+    import unicodedata
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
+
+
+def test_a_tax_notice_2ddoc_without_a_second_declarant_drops_a_printed_one(tmp_path):
+    key = _certificate_and_key(tmp_path)
+    document = _page_with(MachineReadable(kind="2d-doc", text=_signed(TAX_MESSAGE, key),
+                                          bbox=BBox(x0=1, y0=1, x1=50, y1=50), reader="zxing-cpp"))
+    fields = {"fiscal_number_1": {"type": ["string", "null"]}, "fiscal_number_2": {"type": ["string", "null"]}}
+    data = {"fiscal_number_1": "1234567890123", "fiscal_number_2": "1234567890123"}
+    checks = apply_machine_readable(document, "tax_notice", fields, data, {"/fiscal_number_2": None}, tmp_path)
+    assert data == {"fiscal_number_1": "1234567890123", "fiscal_number_2": None}
+    dropped = next(c for c in checks if c.field == "/fiscal_number_2")
+    assert not dropped.ok and "the 2D-Doc has no fiscal number 2" in dropped.message

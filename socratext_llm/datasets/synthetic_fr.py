@@ -19,6 +19,8 @@ from pathlib import Path
 
 from ..extract.validators import luhn_valid
 from ..french.mrz import check_digit as mrz_check_digit
+from ..french.twoddoc_writer import (TEST_AUTHORITY, TEST_CERTIFICATE, datamatrix_pixels, encode_2ddoc, header_v04,
+                                     test_certificate_pem)
 
 TYPES = ("payslip", "rent_receipt", "tax_notice", "rib", "bank_statement", "invoice", "id_document")
 LAYOUTS = ("inline", "columns", "stacked")
@@ -26,6 +28,9 @@ VARIANTS = ("born_digital", "scan")
 FONTS = {"inline": ("helv", "hebo"), "columns": ("tiro", "tibo"), "stacked": ("cour", "cobo")}
 PAGE = (595, 842)  # A4 in points
 SCAN_DPI = 150
+TAX_NOTICE_2DDOC = "04"  # ANTS document type: avis d'impôt sur les revenus
+DATAMATRIX_MODULE_PT = 1.6  # about 3 pixels a module in a 150 dpi scan
+CERTIFICATES = "certificates"  # the seed's 2D-Doc test certificate, beside the variants
 
 SURNAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
             "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
@@ -134,6 +139,9 @@ class Content:
     notes: list[str] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)  # monospace lines at the bottom (MRZ)
     specimen: bool = False
+    # a 2D-Doc to print: (header, data fields), signed in ``generate`` with the seed's test key
+    twoddoc: tuple[str, list[tuple[str, str]]] | None = None
+    datamatrix: str = ""
 
 
 def _person(rng: random.Random) -> tuple[str, str, str]:
@@ -236,11 +244,17 @@ def tax_notice(rng: random.Random, style: int) -> tuple[Content, dict]:
              ("Nombre de parts", f"{parts:.2f}".replace(".", ",")),
              ("Revenu fiscal de référence", f"{income:,} EUR".replace(",", " ")),
              ("Impôt sur le revenu net", f"{tax:,} EUR".replace(",", " "))]
+    issued = date(year + 1, 8, 1)
+    coded = [("46", _ascii(names[0]).upper()), ("47", numbers[0])]
+    if len(people) == 2:
+        coded += [("48", _ascii(names[1]).upper()), ("49", numbers[1])]
+    coded += [("41", str(income)), ("43", f"{parts:g}"), ("44", reference), ("45", str(year))]
     content = Content(title=(f"AVIS D'IMPÔT {year + 1} SUR LES REVENUS DE {year}",
                              f"Avis d'impôt {year + 1} - Impôt sur les revenus de {year}",
                              f"AVIS D'IMPOSITION - Impôt sur les revenus de {year}")[style],
                       header=["DIRECTION GÉNÉRALE DES FINANCES PUBLIQUES", "impots.gouv.fr"], rows=rows,
-                      notes=["Ce document est un avis d'impôt sur le revenu établi à partir de votre déclaration."])
+                      notes=["Ce document est un avis d'impôt sur le revenu établi à partir de votre déclaration."],
+                      twoddoc=(header_v04(TAX_NOTICE_2DDOC, issued, issued), coded))
     return content, gold
 
 
@@ -420,6 +434,12 @@ def draw_pdf(content: Content, layout: str, rng: random.Random):
     for note in content.notes:
         page.insert_text((left, y), note, fontname=regular, fontsize=size - 1.5)
         y += size * 1.4
+    if content.datamatrix:  # bottom right, clear of the header and the rows
+        import cv2
+        pixels = datamatrix_pixels(content.datamatrix, module_px=8)
+        height, width = (size / 8 * DATAMATRIX_MODULE_PT for size in pixels.shape[:2])
+        png = cv2.imencode(".png", pixels)[1].tobytes()
+        page.insert_image(fitz.Rect(PAGE[0] - 50 - width, PAGE[1] - 50 - height, PAGE[0] - 50, PAGE[1] - 50), stream=png)
     if content.footer:
         y = max(y + 20, PAGE[1] - 60 - 16 * len(content.footer))
         for line in content.footer:
@@ -472,6 +492,9 @@ def generate(output: Path, seed: int = 0, count: int = 10, types: tuple[str, ...
     """``count`` documents per type and variant (layouts in turn), each with its gold JSON."""
     output = Path(output)
     written = []
+    certificates = output / CERTIFICATES
+    certificates.mkdir(parents=True, exist_ok=True)  # to verify the 2D-Docs explicitly: not an ANTS certificate
+    (certificates / f"{TEST_AUTHORITY}-{TEST_CERTIFICATE}.pem").write_bytes(test_certificate_pem(seed))
     for doctype in types:
         for variant in variants:
             folder = output / variant / doctype
@@ -482,6 +505,8 @@ def generate(output: Path, seed: int = 0, count: int = 10, types: tuple[str, ...
                 rng = random.Random(f"{seed}/{doctype}/{index}")
                 layout = LAYOUTS[index % len(LAYOUTS)]
                 content, gold = MAKERS[doctype](rng, LAYOUTS.index(layout))
+                if content.twoddoc is not None:
+                    content.datamatrix = encode_2ddoc(*content.twoddoc, seed=seed)
                 pdf = draw_pdf(content, layout, rng)
                 stem = f"{doctype}-{index:03d}-{layout}"
                 pdf.set_metadata({})  # no creation date: the same seed gives the same bytes

@@ -53,6 +53,9 @@ ROOT_HINTS_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
+        # invoices: the seller from legal mentions and domains, the SIREN from any French identifier,
+        # a missing total from the two others (french/invoice.py)
+        "invoice_rules": {"type": "boolean"},
         "checks": {
             "type": "array", "maxItems": 50,
             "items": {

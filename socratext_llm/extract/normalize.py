@@ -158,13 +158,13 @@ def normalize_postcode(text: str) -> str | None:
     return match.group(1).replace(" ", "") if match else None
 
 
-CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "₹": "INR"}
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "₹": "INR", "RS": "INR", "RS.": "INR"}
 
 
 def normalize_currency(text: str) -> str | None:
     """An ISO 4217 code from a code or a symbol ('€' → EUR; '$' is read as USD)."""
     stripped = text.strip()
-    code = CURRENCY_SYMBOLS.get(stripped, stripped.upper())
+    code = CURRENCY_SYMBOLS.get(stripped.upper(), stripped.upper())
     return code if re.fullmatch(r"[A-Z]{3}", code) else None
 
 

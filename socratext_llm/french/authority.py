@@ -42,6 +42,9 @@ TWODDOC_FIELDS = {
     "id_document": {"surname": ("62", "6G"), "given_names": ("60", "61"), "birth_date": ("69",), "sex": ("68",),
                     "nationality": ("67",), "document_number": ("66",), "expiry_date": ("6O",)},
 }
+# a tax notice's 2D-Doc lists every declarant: a second declarant it lacks is not on the notice (a printed
+# value there is another field read twice, e.g. the first declarant's fiscal number)
+COMPLETE_IN_2DDOC = {"tax_notice": ("declarant_2", "fiscal_number_2")}
 OWN_CHECK = {"document_number": "document number", "birth_date": "birth date", "expiry_date": "expiry date"}
 ADDRESS_LINES = ("20", "21", "22", "23", "24", "25")
 LOOK_ALIKES = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "G": "6", "B": "8"}
@@ -213,6 +216,12 @@ def apply_machine_readable(document: Document, schema_name: str, fields: dict[st
         for name, sources in mapping_2d.items():
             source, value = next(((s, v) for s, v in ((s, _twoddoc_value(twoddoc, s)) for s in sources) if v),
                                  (sources[0], None))
+            if value is None and name in COMPLETE_IN_2DDOC.get(schema_name, ()) and data.get(name) not in (None, ""):
+                authorities.checks.append(Check(kind="consistency", field=f"/{name}", ok=False, message=(
+                    f"the 2D-Doc has no {name.replace('_', ' ')}; the printed reading {data[name]!r} is dropped")))
+                data[name] = None
+                evidence.pop(f"/{name}", None)
+                continue
             authorities.apply(name, value, Evidence(page=page, bbox=code.bbox, source_text=f"2D-Doc {source}",
                                                     confidence=1.0 if verified else 0.9, engine=TWODDOC_ENGINE),
                               "2D-Doc", cross_check=True)

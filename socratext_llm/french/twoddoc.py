@@ -30,7 +30,7 @@ UNDATED = "FFFF"
 TEST_AUTHORITY_SUFFIX = "00"  # 'XX00' authorities and '0000' certificates are reserved for tests
 
 VERIFIED = "verified"
-VERIFIED_TEST = "verified with the ANTS test certificate (a specimen, not a production document)"
+VERIFIED_TEST = "verified with a test certificate (a specimen, not a production document)"
 INVALID = "invalid (the signature does not match the data: altered or misread)"
 UNKNOWN_CERTIFICATE = "unverified (certificate unknown)"
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ...document import BBox, Document
 from ...french.authority import apply_machine_readable, mrz_field
+from ...french.invoice import apply_invoice_rules
 from ...has.model import Statement
 from ...has.statements import extract_metadata, extract_statements
 from .. import user_patterns
@@ -362,6 +363,8 @@ class RulesEngine(ExtractionEngine):
         data: dict[str, Any] = {}
         for name, field in doctype.fields.items():
             data[name] = self._field(reader, document, name, field)
+        if doctype.schema.get("x-socratext", {}).get("invoice_rules"):  # seller, SIREN, a missing total
+            apply_invoice_rules(reader, doctype.schema, data)
         checks = apply_machine_readable(document, doctype.name, doctype.fields, data, reader.evidence,
                                         self.settings.twoddoc_certificates_dir)
         return FieldValues(data, reader.evidence, checks=checks)
