@@ -20,7 +20,7 @@ from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
 from ..labels import LabelVocabulary
-from ..tables import rows_from_tables, value_from_tables
+from ..tables import TableIndex, rows_from_tables, value_from_tables
 from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
                          right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
@@ -47,6 +47,7 @@ class Reader:
         self.evidence: dict[str, Evidence] = {}
         self.anchors: dict[str, PlacedLine] = {}
         self._rows: list[list[PlacedLine]] | None = None
+        self.tables = TableIndex(document)  # label cells and text rows, read once for every field
 
     @property
     def rows(self) -> list[list[PlacedLine]]:
@@ -402,7 +403,7 @@ class RulesEngine(ExtractionEngine):
             # a code of fixed form (IBAN, BIC) printed in boxes is read from its grid before the text, whose
             # order may cut it; other values from their grid only when the text rules find none
             found = None if "pattern" in hints else _labelled(reader, field, hints) if hints.get("labels") else None
-            from_table = value_from_tables(document, field) if found is None else None
+            from_table = value_from_tables(reader.tables, field) if found is None else None
             if from_table:
                 reader.evidence[pointer] = from_table[1].evidence(ENGINE)
                 return from_table[0]
@@ -422,7 +423,7 @@ class RulesEngine(ExtractionEngine):
         if strategy == "key_values":
             rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p in _key_values(reader)]
         else:  # line_items: a table naming the columns first, else a receipt's printed lines
-            from_table = rows_from_tables(document, field)
+            from_table = rows_from_tables(reader.tables, field)
             if from_table:
                 for index, (_, where) in enumerate(from_table):
                     reader.evidence[f"/{name}/{index}"] = where.evidence(ENGINE, 0.8)
