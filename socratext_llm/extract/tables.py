@@ -28,6 +28,7 @@ HEADER_SEARCH_ROWS = 6  # a scanned table's region may take in a few lines above
 MAX_LABEL_GAP_LINES = 3.0  # a grid this many text heights below its label still belongs to it
 MAX_LABEL_WORDS = 4  # the longest column label, in words ('Nature de l'opération')
 MIN_HEADER_SHARE = 0.5  # a header row: most of its words name columns (not a sentence naming two)
+WORD = re.compile(r"[^\W\d_]{3,}")  # a word of three letters: a description of its own, not '1 PC'
 DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})\s*$")  # a statement's '01/02': its year is the document's
 
 
@@ -295,8 +296,8 @@ def _typed(cell: TableCell | None, schema: dict, year: int | None = None) -> Any
 def _table_rows(table: Table, header: int, mapping: dict[str, int], field: dict,
                 year: int | None) -> list[tuple[dict, TableText]]:
     """The objects a table's body gives, row by row, down to a stop label. A row without numbers
-    just above a row with numbers is the first line of its text (a receipt printing the article,
-    then its quantity and price below)."""
+    just above a row with numbers but no words of its own is the first line of its text (a receipt
+    printing the article, then its quantity and price below)."""
     hints = field.get("x-socratext", {})
     properties = field.get("items", {}).get("properties", {})
     grid = _Grid(table)
@@ -321,9 +322,9 @@ def _table_rows(table: Table, header: int, mapping: dict[str, int], field: dict,
             in_text_column = any(cells.get(name) is not None and cells[name].text.strip() for name in texts_first)
             leading = row_cells if in_text_column else []  # units under a two-line header ('RM RM') lead nothing
             continue  # a section heading, or the first line of the next item
-        if leading and texts_first:
-            name = texts_first[-1] if len(texts_first) == 1 else next(
-                (n for n in texts_first if field_types(properties.get(n, {})) == {"string"}), texts_first[-1])
+        name = next((n for n in texts_first if field_types(properties.get(n, {})) == {"string"}), None) \
+            if texts_first else None
+        if leading and name is not None and not WORD.search(str(item.get(name) or "")):
             printed = " ".join([*(c.text.replace("\n", " ") for c in leading), item.get(name) or ""]).strip()
             item[name] = _typed(TableCell(row=row, col=0, text=printed, bbox=leading[0].bbox, page=leading[0].page),
                                 properties.get(name, {}), year)
