@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 
-from ..document import BBox, Document, Page, Table, TableCell
+from ..document import BBox, Document, Line, Page, Table, TableCell
 from ..layout.tables.anchored import header_anchored_table
 from ..layout.tables.textrows import TextRow, text_rows
 from .normalize import normalize_date, parse_table_number
 from .result import Evidence
-from .textmatch import fold
+from .textmatch import PlacedLine, fold
 from .values import field_types, parse_value
 
 LABEL_EDGE = re.compile(r"^[\s:.#°n-]*$")
@@ -29,6 +29,7 @@ MAX_LABEL_GAP_LINES = 3.0  # a grid this many text heights below its label still
 MAX_LABEL_WORDS = 4  # the longest column label, in words ('Nature de l'opération')
 MIN_HEADER_SHARE = 0.5  # a header row: most of its words name columns (not a sentence naming two)
 WORD = re.compile(r"[^\W\d_]{3,}")  # a word of three letters: a description of its own, not '1 PC'
+TRUST = {"ruled": 2, "unruled": 2, "header": 1}  # table methods, by how far their columns are trusted
 DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})\s*$")  # a statement's '01/02': its year is the document's
 
 
@@ -150,6 +151,7 @@ class TableIndex:
                 self.entries.append(_LabelEntry(line.text, _key(line.text),
                                                 lambda page=page, box=line.bbox: _grid_first_row(page, box)))
         self._rows: dict[int, list[TextRow]] = {}
+        self._row_lines: list[PlacedLine] | None = None
 
     def candidates(self, labels: list[str]) -> Iterator[TableText]:
         """Texts that tables give for a field's labels, labels in their order of preference."""
@@ -165,6 +167,20 @@ class TableIndex:
         if page.index not in self._rows:
             self._rows[page.index] = text_rows(page.words, list(range(len(page.words))), [])
         return self._rows[page.index]
+
+    def row_lines(self) -> list[PlacedLine]:
+        """Each printed row of words as one line, pages in order: the pieces OCR cut at a wide gap
+        ('2 Meantime Pale' | '10.20') read together."""
+        if self._row_lines is None:
+            self._row_lines = []
+            for page in self.document.pages:
+                for row in self.text_rows(page):
+                    words = [page.words[i] for segment in row.segments for i in segment.words]
+                    line = Line(text=" ".join(segment.text for segment in row.segments), bbox=row.box,
+                                bbox_norm=row.box.normalised(page.width_px, page.height_px),
+                                confidence=min(word.confidence for word in words), words=words)
+                    self._row_lines.append(PlacedLine(len(self._row_lines), page.index, line, fold(line.text)))
+        return self._row_lines
 
 
 def _grid_first_row(page: Page, box: BBox) -> Iterator[TableText]:
@@ -336,9 +352,11 @@ def _table_rows(table: Table, header: int, mapping: dict[str, int], field: dict,
 
 
 def rows_from_tables(index: TableIndex, field: dict) -> list[tuple[dict, TableText]] | None:
-    """An array field's objects from the table whose header names most of its columns (two at least),
-    then gives most objects: one the layout stage found, or one read down from a header row printed
-    on the page; None when no header names two columns."""
+    """An array field's objects from the table whose header names most of its columns (two at least):
+    one the layout stage found, or one read down from a header row printed on the page. Between
+    equals, a born-digital table (rules and alignment: 0.93 F1 on ICDAR 2013) comes first, then one
+    read from its header, then a structure model's (its region may take in the lines above and merge
+    columns), then the one giving most objects. None when no header names two columns."""
     columns: dict[str, list[str]] = field.get("x-socratext", {}).get("columns", {})
     if not columns:
         return None
@@ -351,7 +369,7 @@ def rows_from_tables(index: TableIndex, field: dict) -> list[tuple[dict, TableTe
         if len(mapping) < 2:
             continue
         rows = _table_rows(table, header, mapping, field, year)
-        score = (len(mapping), len(rows))
+        score = (len(mapping), bool(rows), TRUST.get(table.method, 0), len(rows))
         if best is None or score > best:
             best, chosen = score, rows
     return chosen

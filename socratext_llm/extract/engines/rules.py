@@ -34,6 +34,7 @@ LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
+LEADING_QUANTITY = re.compile(r"^(\d{1,2})\s*[xX×]?\s+(\S.*[A-Za-zÀ-ÿ].*)$")
 ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
 
 
@@ -312,7 +313,7 @@ def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, Pl
 
     items = []
     stops = hints.get("stop_labels", [])
-    for placed in reader.lines:
+    for placed in reader.tables.row_lines():  # printed rows: OCR cuts 'Meantime Pale' | '10.20' at a wide gap
         if contains_any(placed, stops):
             if items:
                 break
@@ -326,7 +327,12 @@ def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, Pl
             continue
         quantity = amounts[0] if len(amounts) == 3 else (1.0 if len(amounts) == 1 else None)
         unit = amounts[-2] if len(amounts) >= 2 else amounts[-1]
-        items.append(({"description": match["description"].strip()[:80], "quantity": quantity,
+        description = match["description"].strip()
+        counted = LEADING_QUANTITY.match(description)
+        if counted and len(amounts) == 1:  # '2 Meantime Pale 10.20': two at 5.10
+            quantity, description = float(counted[1]), counted[2]
+            unit = round(amounts[-1] / quantity, 2)
+        items.append(({"description": description[:80], "quantity": quantity,
                        "unit_price": unit, "total_price": amounts[-1]}, placed))
     return items[: field.get("maxItems", 100)]
 
