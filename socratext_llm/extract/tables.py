@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 
-from ..document import BBox, Document, Line, Page, Table, TableCell
+from ..document import BBox, Document, Line, Page, Table, TableCell, Word
 from ..layout.tables.anchored import header_anchored_table
 from ..layout.tables.textrows import TextRow, text_rows
 from .normalize import normalize_date, parse_table_number
@@ -29,6 +29,7 @@ MAX_LABEL_GAP_LINES = 3.0  # a grid this many text heights below its label still
 MAX_LABEL_WORDS = 4  # the longest column label, in words ('Nature de l'opération')
 MIN_HEADER_SHARE = 0.5  # a header row: most of its words name columns (not a sentence naming two)
 WORD = re.compile(r"[^\W\d_]{3,}")  # a word of three letters: a description of its own, not '1 PC'
+TAX_MARK = re.compile(r"^(.*\d)\s*(?:\*+|[A-Z]{1,2})$")
 TRUST = {"ruled": 2, "unruled": 2, "header": 1}  # table methods, by how far their columns are trusted
 DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})\s*$")  # a statement's '01/02': its year is the document's
 
@@ -174,8 +175,9 @@ class TableIndex:
         if self._row_lines is None:
             self._row_lines = []
             for page in self.document.pages:
+                page_words = page.words
                 for row in self.text_rows(page):
-                    words = [page.words[i] for segment in row.segments for i in segment.words]
+                    words = [page_words[i] for segment in row.segments for i in segment.words]
                     line = Line(text=" ".join(segment.text for segment in row.segments), bbox=row.box,
                                 bbox_norm=row.box.normalised(page.width_px, page.height_px),
                                 confidence=min(word.confidence for word in words), words=words)
@@ -225,10 +227,9 @@ def _column_map(table: Table, columns: dict[str, list[str]]) -> tuple[int, dict[
     return best
 
 
-def _header_cells(page: Page, row: TextRow, columns: dict[str, list[str]]) -> list[list[int]] | None:
+def _header_cells(words: list[Word], row: TextRow, columns: dict[str, list[str]]) -> list[list[int]] | None:
     """A text row's words as header cells when most of them name columns (two at least): each
     label's words one cell, other words one cell per segment."""
-    words = page.words
     cells: list[list[int]] = []
     named: set[str] = set()
     named_words = 0
@@ -267,8 +268,9 @@ def _header_cells(page: Page, row: TextRow, columns: dict[str, list[str]]) -> li
 def _header_tables(index: TableIndex, columns: dict[str, list[str]]) -> Iterator[Table]:
     """Tables read down from each text row printing the columns' labels."""
     for page in index.document.pages:
+        words = page.words
         for row in index.text_rows(page):
-            cells = _header_cells(page, row, columns)
+            cells = _header_cells(words, row, columns)
             if cells is not None:
                 table = header_anchored_table(page, cells)
                 if table is not None:
@@ -299,7 +301,9 @@ def _typed(cell: TableCell | None, schema: dict, year: int | None = None) -> Any
         return None
     types = field_types(schema)
     if types & {"number", "integer"}:
-        value = parse_table_number(cell.text)  # from the text: documents cached by older versions hold no value
+        text = cell.text.strip()
+        marked = TAX_MARK.match(text)  # '3.30*', '26.00 SR': a receipt's tax code after the amount
+        value = parse_table_number(marked[1] if marked else text)  # from the text: cached documents hold no value
         if value is None:
             return None
         return int(value) if "integer" in types and value == int(value) else value
@@ -327,7 +331,8 @@ def _table_rows(table: Table, header: int, mapping: dict[str, int], field: dict,
         texts = [c.text for c in cells.values() if c is not None and c.text.strip()]
         if not texts:
             continue
-        if any(_key(text).startswith(stop) for text in texts for stop in stops if stop):
+        printed = [c.text for c in grid.rows.get(row, []) if c.text.strip()]  # a stop label in any column
+        if any(_key(text).startswith(stop) for text in printed for stop in stops if stop):
             if rows:
                 break
             leading = []

@@ -27,7 +27,7 @@ CUT_SEARCH_CHARS = 2
 
 def _column_bounds(header: list[BBox], body: list[BBox]) -> list[float]:
     """Between each two header cells, the x crossed by the fewest body words (middle of that band)."""
-    bounds = []
+    bounds: list[float] = []
     for left, right in zip(header, header[1:]):
         start, end = int(min(left.x1, right.x0)), int(np.ceil(max(left.x1, right.x0)))
         if end - start < 2:
@@ -55,18 +55,18 @@ def _kind(char: str) -> str:
     return "digit" if char.isdigit() else "letter" if char.isalpha() else "other"
 
 
-def _cut(word: Word, bound: float) -> tuple[Word, Word] | None:
-    """A word straddling a column boundary cut in two where its characters change kind near it."""
+def _cut(word: Word, bound: float, gap: tuple[float, float]) -> tuple[Word, Word] | None:
+    """A word straddling a column boundary cut in two where its characters change kind, at the
+    change nearest the boundary that lies between the two header cells (``gap``)."""
     text, box = word.text, word.bbox
     if len(text) < 2 or not box.x0 < bound < box.x1:
         return None
-    share = (bound - box.x0) / box.width
-    if min(share, 1 - share) * len(text) < 1:
-        return None
-    guess = round(share * len(text))
-    for offset in sorted(range(-CUT_SEARCH_CHARS, CUT_SEARCH_CHARS + 1), key=abs):
-        k = guess + offset
-        if 0 < k < len(text) and _kind(text[k - 1]) != _kind(text[k]) and text[:k].strip() and text[k:].strip():
+    char = box.width / len(text)
+    low, high = min(gap[0], bound - CUT_SEARCH_CHARS * char), max(gap[1], bound + CUT_SEARCH_CHARS * char)
+    for k in sorted(range(1, len(text)), key=lambda k: abs(box.x0 + k * char - bound)):
+        if not low <= box.x0 + k * char <= high:
+            continue
+        if _kind(text[k - 1]) != _kind(text[k]) and text[:k].strip() and text[k:].strip():
             # the pieces meet at the boundary, so that each falls in its own column
             left = word.model_copy(update={"text": text[:k].strip(), "bbox": BBox(x0=box.x0, y0=box.y0, x1=bound - 1, y1=box.y1)})
             right = word.model_copy(update={"text": text[k:].strip(), "bbox": BBox(x0=bound + 1, y0=box.y0, x1=box.x1, y1=box.y1)})
@@ -104,8 +104,8 @@ def header_anchored_table(page: Page, header_cells: list[list[int]], method: str
     cut_members = []
     for index in members:
         pieces = [words[index]]
-        for bound in bounds:
-            halves = _cut(pieces[-1], bound)
+        for bound, left_cell, right_cell in zip(bounds, header_boxes, header_boxes[1:]):
+            halves = _cut(pieces[-1], bound, (left_cell.x1, right_cell.x0))
             if halves is not None:
                 pieces[-1:] = list(halves)
         if len(pieces) == 1:
@@ -119,7 +119,8 @@ def header_anchored_table(page: Page, header_cells: list[list[int]], method: str
                   x1=max(header_box.x1, *(extended[i].bbox.x1 for i in cut_members)), y1=bottom)
     # the header is its own row: a body line without numbers does not join it as a second header line
     rules = [Rule(False, x, region.y0, region.y1) for x in bounds] + [Rule(True, below_header, region.x0, region.x1)]
-    table = build_table(extended, sorted(header_words) + cut_members, region, rules, page.index, method)
+    table = build_table(extended, sorted(header_words) + cut_members, region, rules, page.index, method,
+                        gap_columns=False)
     if table is None:
         return None
     for cell in table.cells:
