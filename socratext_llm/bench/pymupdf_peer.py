@@ -22,7 +22,7 @@ def find_tables(path: str, layout: bool = False) -> dict:
     import pymupdf
 
     if layout:
-        import pymupdf.layout  # noqa: F401  (PyMuPDF 2.0: the layout model gates and completes the tables)
+        import pymupdf.layout  # (PyMuPDF 2.0: the layout model gates and completes the tables)
     start = time.perf_counter()
     tables = []
     with pymupdf.open(path) as document:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from ..document import BBox, Document, Line, Page, Table, TableCell, Word
@@ -50,10 +51,13 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
 
 
+def _keys_match(text: str, key: str, label: str, wanted: str) -> bool:
+    return bool(wanted) and (key == wanted or (key.startswith(wanted) and bool(LABEL_EDGE.match(text[len(label):] or ""))))
+
+
 def label_matches(text: str, label: str) -> bool:
     """The whole text is the label (separators and a trailing colon aside)."""
-    key, wanted = _key(text), _key(label)
-    return bool(wanted) and (key == wanted or (key.startswith(wanted) and LABEL_EDGE.match(text[len(label):] or "")))
+    return _keys_match(text, _key(text), label, _key(label))
 
 
 def header_matches(text: str, label: str) -> bool:
@@ -123,7 +127,7 @@ class _LabelEntry:
     candidates: list[TableText] | None = dataclass_field(default=None)
 
     def matches(self, label: str, wanted: str) -> bool:
-        return self.key == wanted or (self.key.startswith(wanted) and bool(LABEL_EDGE.match(self.text[len(label):] or "")))
+        return _keys_match(self.text, self.key, label, wanted)
 
     def values(self) -> list[TableText]:
         if self.candidates is None:

@@ -9,7 +9,7 @@ text rows below, down to the first wide vertical gap. A word that OCR glued acro
 """
 from __future__ import annotations
 
-import re
+import itertools
 import statistics
 
 import numpy as np
@@ -28,7 +28,7 @@ CUT_SEARCH_CHARS = 2
 def _column_bounds(header: list[BBox], body: list[BBox]) -> list[float]:
     """Between each two header cells, the x crossed by the fewest body words (middle of that band)."""
     bounds: list[float] = []
-    for left, right in zip(header, header[1:]):
+    for left, right in itertools.pairwise(header):
         start, end = int(min(left.x1, right.x0)), int(np.ceil(max(left.x1, right.x0)))
         if end - start < 2:
             bounds.append((left.x1 + right.x0) / 2)
@@ -104,7 +104,7 @@ def header_anchored_table(page: Page, header_cells: list[list[int]], method: str
     cut_members = []
     for index in members:
         pieces = [words[index]]
-        for bound, left_cell, right_cell in zip(bounds, header_boxes, header_boxes[1:]):
+        for bound, (left_cell, right_cell) in zip(bounds, itertools.pairwise(header_boxes)):
             halves = _cut(pieces[-1], bound, (left_cell.x1, right_cell.x0))
             if halves is not None:
                 pieces[-1:] = list(halves)
