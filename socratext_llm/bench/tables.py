@@ -224,6 +224,24 @@ def bench_speed(settings: Settings) -> dict:
             "scanned_page_with_tables_seconds": scanned}
 
 
+def _pymupdf_verdicts(results: dict) -> list[str]:
+    """Whether each PyMuPDF measured beats ours on structure F1 (pooled and document mean) and speed."""
+    ours_result = results.get("socratext")
+    if ours_result is None:
+        return []
+    lines = []
+    for name, result in results.items():
+        if not name.startswith("pymupdf-"):
+            continue
+        pairs = [(result["structure"]["pooled"]["f1"], ours_result["structure"]["pooled"]["f1"]),
+                 (result["structure"]["document_mean"]["f1"], ours_result["structure"]["document_mean"]["f1"])]
+        wins = all(theirs > mine for theirs, mine in pairs)
+        lines.append(f"{name}: structure F1 {pairs[0][0]} pooled / {pairs[1][0]} document mean against ours "
+                     f"{pairs[0][1]} / {pairs[1][1]}, {result['seconds_per_page']['mean']} s per page against "
+                     f"{ours_result['seconds_per_page']['mean']}: {'beats' if wins else 'does not beat'} ours.")
+    return [*lines, ""] if lines else []
+
+
 def render_markdown(data: dict) -> str:
     lines = ["# Tables", "", "Written by `socratext bench tables`.", ""]
     icdar = data.get("icdar2013")
@@ -237,6 +255,7 @@ def render_markdown(data: dict) -> str:
                          f"{s['document_mean']['f1']} | {g['pooled']['f1']} | {g['document_mean']['f1']} | "
                          f"{r['tables_predicted']} / {r['tables_gold']} | {r['seconds_per_page']['mean']} |")
         lines.append("")
+        lines += _pymupdf_verdicts(icdar["results"])
     speed = data.get("speed")
     if speed:
         stage = speed["table_stage_seconds_per_page_with_tables"]
