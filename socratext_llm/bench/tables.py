@@ -1,6 +1,8 @@
 """`socratext bench tables`: born-digital tables of ICDAR 2013 read by ours, Camelot (lattice and
-stream) and pdfplumber, on the same PDFs in the same run, scored alike (adjacency relations with
-their content; regions by area overlap); and PubTabNet TEDS for our scanned-table path.
+stream), pdfplumber and PyMuPDF's `find_tables()` (the installed version; and another one, such as
+2.0 with its layout models, run from another virtual environment with ``pymupdf_python``), on the
+same PDFs in the same run, scored alike (adjacency relations with their content; regions by area
+overlap); and PubTabNet TEDS for our scanned-table path.
 
 Figures go to eval/results/tables.json and tables.md.
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from ..datasets.icdar2013 import GoldTable, iter_documents, read_gold
 from ..document import BBox
+from ..errors import EngineUnavailableError
 from ..metrics import CellSpec, document_mean_prf, precision_recall_f1, region_overlap, relation_counts
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings
@@ -68,9 +72,39 @@ def pdfplumber_reader(pdf: Path, settings: Settings) -> PageTables:
     return found
 
 
+def _pymupdf_tables(found: dict) -> PageTables:
+    tables: PageTables = {}
+    for page, (x0, top, x1, bottom), rows in found["tables"]:
+        tables.setdefault(page, []).append((BBox(x0=x0, y0=top, x1=x1, y1=bottom), _grid_cells(rows)))
+    return tables
+
+
+def pymupdf_reader(pdf: Path, settings: Settings) -> PageTables:
+    """`page.find_tables()` of the PyMuPDF installed with the project."""
+    from .pymupdf_peer import find_tables
+
+    return _pymupdf_tables(find_tables(str(pdf)))
+
+
 READERS: dict[str, Callable[[Path, Settings], PageTables]] = {
     "socratext": ours, "camelot-lattice": camelot_reader("lattice"), "camelot-stream": camelot_reader("stream"),
-    "pdfplumber": pdfplumber_reader}
+    "pdfplumber": pdfplumber_reader, "pymupdf": pymupdf_reader}
+
+
+def peer_pymupdf(python: Path, pdfs: list[Path]) -> tuple[str, dict[Path, tuple[PageTables, float]]]:
+    """PyMuPDF's tables from another interpreter (its version, and per PDF the tables and seconds per
+    page, timed inside that process: the models load once, before the first PDF)."""
+    script = Path(__file__).with_name("pymupdf_peer.py")
+    try:
+        completed = subprocess.run([str(python), str(script), "--layout", *map(str, pdfs)], capture_output=True,
+                                   text=True, check=True, timeout=4 * 3600)
+        output = json.loads(completed.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as error:
+        raise EngineUnavailableError(f"the PyMuPDF peer at {python} did not run",
+                                     hint="a virtual environment with pymupdf>=2 and pymupdf4llm") from error
+    documents = {Path(path): (_pymupdf_tables(found), found["seconds"] / max(1, found["pages"]))
+                 for path, found in output["documents"].items()}
+    return f"pymupdf-{output['version']}-layout", documents
 
 
 def _gold_regions(gold: list[GoldTable], page: int, height: float) -> list[BBox]:
@@ -110,7 +144,7 @@ def _summary(per_document: list[Counter], seconds_per_page: list[float]) -> dict
     }
 
 
-def bench_icdar(settings: Settings, limit: int | None, readers: list[str]) -> dict:
+def bench_icdar(settings: Settings, limit: int | None, readers: list[str], pymupdf_python: Path | None = None) -> dict:
     import pymupdf
 
     pdfs = list(iter_documents(settings, limit))
@@ -125,6 +159,12 @@ def bench_icdar(settings: Settings, limit: int | None, readers: list[str]) -> di
             per_page.append((time.perf_counter() - start) / pages)
             per_document.append(score_document(pdf, found))
         results[name] = _summary(per_document, per_page)
+    if "pymupdf" in results:
+        results[f"pymupdf-{pymupdf.VersionBind}"] = results.pop("pymupdf")
+    if pymupdf_python is not None:
+        name, documents = peer_pymupdf(pymupdf_python, pdfs)
+        results[name] = _summary([score_document(pdf, documents[pdf][0]) for pdf in pdfs],
+                                 [documents[pdf][1] for pdf in pdfs])
     return {"dataset": f"icdar2013 ({len(pdfs)} PDFs)", "results": results}
 
 
@@ -184,6 +224,24 @@ def bench_speed(settings: Settings) -> dict:
             "scanned_page_with_tables_seconds": scanned}
 
 
+def _pymupdf_verdicts(results: dict) -> list[str]:
+    """Whether each PyMuPDF measured beats ours on structure F1 (pooled and document mean) and speed."""
+    ours_result = results.get("socratext")
+    if ours_result is None:
+        return []
+    lines = []
+    for name, result in results.items():
+        if not name.startswith("pymupdf-"):
+            continue
+        pairs = [(result["structure"]["pooled"]["f1"], ours_result["structure"]["pooled"]["f1"]),
+                 (result["structure"]["document_mean"]["f1"], ours_result["structure"]["document_mean"]["f1"])]
+        wins = all(theirs > mine for theirs, mine in pairs)
+        lines.append(f"{name}: structure F1 {pairs[0][0]} pooled / {pairs[1][0]} document mean against ours "
+                     f"{pairs[0][1]} / {pairs[1][1]}, {result['seconds_per_page']['mean']} s per page against "
+                     f"{ours_result['seconds_per_page']['mean']}: {'beats' if wins else 'does not beat'} ours.")
+    return [*lines, ""] if lines else []
+
+
 def render_markdown(data: dict) -> str:
     lines = ["# Tables", "", "Written by `socratext bench tables`.", ""]
     icdar = data.get("icdar2013")
@@ -197,6 +255,7 @@ def render_markdown(data: dict) -> str:
                          f"{s['document_mean']['f1']} | {g['pooled']['f1']} | {g['document_mean']['f1']} | "
                          f"{r['tables_predicted']} / {r['tables_gold']} | {r['seconds_per_page']['mean']} |")
         lines.append("")
+        lines += _pymupdf_verdicts(icdar["results"])
     speed = data.get("speed")
     if speed:
         stage = speed["table_stage_seconds_per_page_with_tables"]
@@ -218,10 +277,12 @@ def render_markdown(data: dict) -> str:
 
 
 def run_tables_benchmark(settings: Settings, limit: int | None = None, readers: list[str] | None = None,
-                         pubtabnet_limit: int | None = None, skip_pubtabnet: bool = False) -> Path:
+                         pubtabnet_limit: int | None = None, skip_pubtabnet: bool = False,
+                         pymupdf_python: Path | None = None) -> Path:
     import os
 
-    data = {"icdar2013": bench_icdar(settings, limit, readers or list(READERS)), "speed": bench_speed(settings)}
+    data = {"icdar2013": bench_icdar(settings, limit, readers or list(READERS), pymupdf_python),
+            "speed": bench_speed(settings)}
     if not skip_pubtabnet:
         data["pubtabnet"] = bench_pubtabnet(settings, pubtabnet_limit)
     data["load_average"] = [round(value, 1) for value in os.getloadavg()]

@@ -176,15 +176,16 @@ def bench_api(
 def bench_tables(
     data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
     limit: Annotated[Optional[int], typer.Option(help="ICDAR 2013 PDFs (default all).")] = None,
-    reader: Annotated[list[str], typer.Option("--reader", help="socratext, camelot-lattice, camelot-stream, pdfplumber (repeatable; default all).")] = [],
+    reader: Annotated[list[str], typer.Option("--reader", help="socratext, camelot-lattice, camelot-stream, pdfplumber, pymupdf (repeatable; default all).")] = [],
     pubtabnet_limit: Annotated[Optional[int], typer.Option(help="PubTabNet images (default all).")] = None,
     skip_pubtabnet: Annotated[bool, typer.Option(help="Only the born-digital comparison.")] = False,
+    pymupdf_python: Annotated[Optional[Path], typer.Option(help="Python of another virtual environment whose PyMuPDF (e.g. 2.0 with pymupdf4llm) joins the comparison.")] = None,
 ) -> None:
-    """Tables: ours, Camelot (lattice, stream) and pdfplumber on ICDAR 2013, same pages, same run; PubTabNet TEDS."""
+    """Tables: ours, Camelot (lattice, stream), pdfplumber and PyMuPDF on ICDAR 2013, same pages, same run; PubTabNet TEDS."""
     from ..bench.tables import run_tables_benchmark
 
     path = _bench(run_tables_benchmark, load_settings(datasets_dir=data_dir), limit, reader or None,
-                  pubtabnet_limit, skip_pubtabnet)
+                  pubtabnet_limit, skip_pubtabnet, pymupdf_python)
     print(f"wrote {path}", file=sys.stderr)
 
 

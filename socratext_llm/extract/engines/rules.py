@@ -22,7 +22,7 @@ from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..result import Evidence
 from ..schemas import DocumentType
 from ..labels import LabelVocabulary
-from ..tables import rows_from_tables, value_from_tables
+from ..tables import TableIndex, rows_from_tables, value_from_tables
 from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
                          right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
@@ -36,6 +36,7 @@ LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
+LEADING_QUANTITY = re.compile(r"^(\d{1,2})\s*[xX×]?\s+(\S.*[A-Za-zÀ-ÿ].*)$")
 ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
 
 
@@ -49,6 +50,7 @@ class Reader:
         self.evidence: dict[str, Evidence] = {}
         self.anchors: dict[str, PlacedLine] = {}
         self._rows: list[list[PlacedLine]] | None = None
+        self.tables = TableIndex(document)  # label cells and text rows, read once for every field
         self._document = document
         self._has_statements: list[Statement] | None = None
 
@@ -322,7 +324,7 @@ def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, Pl
 
     items = []
     stops = hints.get("stop_labels", [])
-    for placed in reader.lines:
+    for placed in reader.tables.row_lines():  # printed rows: OCR cuts 'Meantime Pale' | '10.20' at a wide gap
         if contains_any(placed, stops):
             if items:
                 break
@@ -336,7 +338,12 @@ def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, Pl
             continue
         quantity = amounts[0] if len(amounts) == 3 else (1.0 if len(amounts) == 1 else None)
         unit = amounts[-2] if len(amounts) >= 2 else amounts[-1]
-        items.append(({"description": match["description"].strip()[:80], "quantity": quantity,
+        description = match["description"].strip()
+        counted = LEADING_QUANTITY.match(description)
+        if counted and len(amounts) == 1:  # '2 Meantime Pale 10.20': two at 5.10
+            quantity, description = float(counted[1]), counted[2]
+            unit = round(amounts[-1] / quantity, 2)
+        items.append(({"description": description[:80], "quantity": quantity,
                        "unit_price": unit, "total_price": amounts[-1]}, placed))
     return items[: field.get("maxItems", 100)]
 
@@ -415,7 +422,7 @@ class RulesEngine(ExtractionEngine):
             # a code of fixed form (IBAN, BIC) printed in boxes is read from its grid before the text, whose
             # order may cut it; other values from their grid only when the text rules find none
             found = None if "pattern" in hints else _labelled(reader, field, hints) if hints.get("labels") else None
-            from_table = value_from_tables(document, field) if found is None else None
+            from_table = value_from_tables(reader.tables, field) if found is None else None
             if from_table:
                 reader.evidence[pointer] = from_table[1].evidence(ENGINE)
                 return from_table[0]
@@ -435,7 +442,7 @@ class RulesEngine(ExtractionEngine):
         if strategy == "key_values":
             rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p in _key_values(reader)]
         else:  # line_items: a table naming the columns first, else a receipt's printed lines
-            from_table = rows_from_tables(document, field)
+            from_table = rows_from_tables(reader.tables, field)
             if from_table:
                 for index, (_, where) in enumerate(from_table):
                     reader.evidence[f"/{name}/{index}"] = where.evidence(ENGINE, 0.8)

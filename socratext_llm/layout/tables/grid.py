@@ -182,8 +182,9 @@ def _continues(upper: _Row, lower: _Row, em: float, in_header: bool) -> bool:
 
 
 def build_table(words: list[Word], indices: list[int], region: BBox, rules: list[Rule], page: int,
-                method: str) -> Table | None:
-    """The table printed in ``region``, or None when its words do not form two rows and two columns."""
+                method: str, gap_columns: bool = True) -> Table | None:
+    """The table printed in ``region``, or None when its words do not form two rows and two columns.
+    Without ``gap_columns`` the vertical rules alone make the columns (a header gave them)."""
     if not indices:
         return None
     region_rules = [rule for rule in rules if _inside(region, rule)]
@@ -194,7 +195,8 @@ def build_table(words: list[Word], indices: list[int], region: BBox, rules: list
     horizontals = [rule for rule in region_rules if rule.horizontal]
     inner_x = [x for x in _cluster([rule.position for rule in verticals], RULE_TOLERANCE_PX)
                if region.x0 + RULE_TOLERANCE_PX < x < region.x1 - RULE_TOLERANCE_PX]
-    gaps = [x for x in _gap_separators(rows, region, em) if _splits_ruled_column(x, inner_x, rows, region, em)]
+    gaps = [x for x in _gap_separators(rows, region, em) if _splits_ruled_column(x, inner_x, rows, region, em)] \
+        if gap_columns else []
     gaps = _without_lone_columns(gaps, inner_x, rows, region)
     separators = sorted([(x, True) for x in inner_x] + [(x, False) for x in gaps])
     bounds = [min(region.x0, *(row.box.x0 for row in rows)), *(x for x, _ in separators),

