@@ -99,6 +99,9 @@ def test_invoices_fr_seller_siren_and_totals(datasets, settings):
         if "issuer_siren" in fields:
             assert str(gold.get("siren", fields["issuer_siren"])).replace(" ", "") == fields["issuer_siren"]
             assert result.evidence["/issuer_siren"].source_text  # where it was read
+    free = extract(datasets / "invoices_fr" / "free_fiber.pdf", "invoice", engine="rules", settings=settings)
+    # the label 'RCS' was followed by the VAT number's digits: that reading is reported, not dropped silently
+    assert any(c.field == "/issuer_siren" and "604219388" in c.message for c in free.checks)
 
 
 def test_random_invoices_keep_their_printed_seller(settings, tmp_path):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..extract.normalize import normalize_amount, normalize_date
+from ..extract.result import Check
 from ..extract.textmatch import fold
 from ..extract.validators import luhn_valid
 
@@ -289,10 +290,12 @@ def printed_amounts(lines) -> list[float]:
 
 # ---- applied to the rules engine's result -----------------------------------------------------
 
-def apply_invoice_rules(reader, schema: dict, data: dict) -> None:
+def apply_invoice_rules(reader, schema: dict, data: dict) -> list[Check]:
     """Seller name, SIREN and a missing total, in place, with evidence, on the rules engine's
-    ``reader`` (its placed lines, ``record`` and ``is_label``). Fields the schema lacks are left alone."""
+    ``reader`` (its placed lines, ``record`` and ``is_label``); returns what it reports. Fields the
+    schema lacks are left alone."""
     fields = schema.get("properties", {})
+    checks: list[Check] = []
     lines = [TextLine(p.text, (p.bbox.x0, p.bbox.y0, p.bbox.x1, p.bbox.y1), p.page) for p in reader.lines]
     if "issuer_name" in fields:
         choice = seller_name(lines, data.get("issuer_name"), reader.is_label)
@@ -308,7 +311,11 @@ def apply_invoice_rules(reader, schema: dict, data: dict) -> None:
         found = sorted(((TRUST.index(source), index, siren, span) for index, placed in enumerate(reader.lines)
                         if index not in client for siren, source, span in legal_sirens(placed.text)))
         if found and data.get("issuer_siren") not in {siren for _, _, siren, _ in found}:
-            _, index, siren, (start, end) = found[0]
+            source, index, siren, (start, end) = found[0]
+            if data.get("issuer_siren"):  # the reading replaced is reported, never dropped silently
+                checks.append(Check(kind="domain", field="/issuer_siren", ok=True, message=(
+                    f"SIREN {data['issuer_siren']!r} read beside its label is not the one the legal mentions state; "
+                    f"{siren} ({TRUST[source]}) kept")))
             data["issuer_siren"] = siren
             reader.record("/issuer_siren", reader.lines[index], start, end, 0.9)
     for rule in schema.get("x-socratext", {}).get("checks", []):
@@ -328,3 +335,4 @@ def apply_invoice_rules(reader, schema: dict, data: dict) -> None:
             reader.evidence[f"/{names[index]}"] = sources[-1].model_copy(update={
                 "confidence": round(min(e.confidence for e in sources) * 0.8, 3),
                 "source_text": " / ".join(e.source_text for e in sources)[:300]})
+    return checks

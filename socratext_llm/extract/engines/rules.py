@@ -370,10 +370,11 @@ class RulesEngine(ExtractionEngine):
         data: dict[str, Any] = {}
         for name, field in doctype.fields.items():
             data[name] = self._field(reader, document, name, field)
+        checks = []
         if doctype.schema.get("x-socratext", {}).get("invoice_rules"):  # seller, SIREN, a missing total
-            apply_invoice_rules(reader, doctype.schema, data)
-        checks = apply_machine_readable(document, doctype.name, doctype.fields, data, reader.evidence,
-                                        self.settings.twoddoc_certificates_dir)
+            checks = apply_invoice_rules(reader, doctype.schema, data)
+        checks += apply_machine_readable(document, doctype.name, doctype.fields, data, reader.evidence,
+                                         self.settings.twoddoc_certificates_dir)
         return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
