@@ -35,7 +35,10 @@ class Check(BaseModel):
     message: str
 
 
-Status = Literal["success", "partial", "failure"]
+# success: every value valid and confident; needs_review: a person must look (a check failed, a required
+# field is missing, a value is below the review threshold); partial: what is there is sound but an engine
+# could not run in full (an LLM unavailable, rules only); failure: no usable result. See docs/confidence.md.
+Status = Literal["success", "needs_review", "partial", "failure"]
 
 
 class DoctypeDecision(BaseModel):
@@ -58,6 +61,8 @@ class ExtractionResult(BaseModel):
     evidence: dict[str, Evidence] = Field(default_factory=dict, description="By JSON pointer of the value.")
     checks: list[Check] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    review: list[str] = Field(default_factory=list, description="Why the status is not success, one line each.")
+    review_threshold: float | None = Field(None, description="Values with a lower confidence need review.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
     llm_tokens: int | None = None
     doctype: DoctypeDecision | None = Field(None, description="Set when the type was detected (schema 'auto').")

@@ -17,6 +17,7 @@ from ...has.statements import extract_statements
 from .. import user_patterns
 from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
+from ..checks import domain_checks
 from ..result import Evidence
 from ..schemas import DocumentType
 from ..labels import LabelVocabulary
@@ -29,6 +30,9 @@ HEADER_LINES = 8
 LINE_ITEM_KEYS = {"description", "quantity", "unit_price", "total_price"}
 ROUNDING = 0.05
 ENGINE = "rules"
+# how much the way a value was found vouches for it (a confidence signal, calibrated later)
+LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.5, "heading": 0.5,
+                "line_item": 0.5, "statement": 0.5, "form": 0.0}
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
 LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
@@ -61,11 +65,14 @@ class Reader:
     def taken(self, placed: PlacedLine, start: int, end: int) -> bool:
         return any(line == id(placed.line) and start < e and s < end for line, s, e in self.used)
 
-    def record(self, pointer: str, placed: PlacedLine, start: int, end: int, confidence_factor: float = 1.0) -> None:
+    def record(self, pointer: str, placed: PlacedLine, start: int, end: int, label_score: float = 1.0) -> None:
+        """The value read at characters start..end of a line; ``label_score`` says how it was found
+        (1 beside its label, 0 by its form alone: see ``LABEL_SCORES``)."""
         self.used.append((id(placed.line), start, end))
         box, confidence = span_box(placed.line, start, end)
         self.evidence[pointer] = Evidence(page=placed.page, bbox=box, source_text=placed.text,
-                                          confidence=round(confidence * confidence_factor, 3), engine=ENGINE)
+                                          confidence=round(confidence, 3), engine=ENGINE,
+                                          signals=_signals(confidence, label_score))
 
 
 def _candidates_after_label(reader: Reader, placed: PlacedLine, span: tuple[int, int]):
@@ -330,6 +337,21 @@ def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, Pl
     return items[: field.get("maxItems", 100)]
 
 
+def _signals(ocr_confidence: float | None, label_score: float) -> dict[str, float | bool | str]:
+    """What a rules value's confidence is computed from (``Evidence.signals``): read from one line of the
+    document (grounding 'line'), the validator's verdict added once every field is read."""
+    signals: dict[str, float | bool | str] = {"source": ENGINE, "label_score": label_score, "grounding": "line"}
+    if ocr_confidence is not None:
+        signals["ocr_confidence"] = round(ocr_confidence, 3)
+    return signals
+
+
+def _with_signals(evidence: Evidence, label_score: float) -> Evidence:
+    """A table cell's evidence (its words' OCR confidence is not kept with the cell)."""
+    evidence.signals.update(_signals(None, label_score))
+    return evidence
+
+
 def _graded_statements(document: Document) -> list[tuple[dict, Evidence]]:
     """HAS statements (``has/statements.py``), each with its evidence box back in page pixels."""
     found = []
@@ -339,7 +361,8 @@ def _graded_statements(document: Document) -> list[tuple[dict, Evidence]]:
         x0, y0, x1, y1 = (value * scale for value in statement.bbox)
         found.append((statement.model_dump(mode="json"),
                       Evidence(page=page.index, bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1), source_text=statement.text,
-                               confidence=0.8, engine=ENGINE)))
+                               confidence=1.0, engine=ENGINE,
+                               signals=_signals(1.0, LABEL_SCORES["statement"]))))
     return found
 
 
@@ -354,6 +377,9 @@ class RulesEngine(ExtractionEngine):
             data[name] = self._field(reader, document, name, field)
         checks = apply_machine_readable(document, doctype.name, doctype.fields, data, reader.evidence,
                                         self.settings.twoddoc_certificates_dir)
+        for check in domain_checks(data, doctype):  # the validator's verdict is a confidence signal
+            if check.field in reader.evidence:
+                reader.evidence[check.field].signals["validator"] = check.ok
         return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
@@ -364,13 +390,13 @@ class RulesEngine(ExtractionEngine):
             found = _header(reader, field, hints)
             if found:
                 reader.anchors[name] = found[1]
-                reader.record(pointer, found[1], 0, len(found[1].text), 0.8)
+                reader.record(pointer, found[1], 0, len(found[1].text), LABEL_SCORES["header"])
                 return found[0]
         elif strategy == "block_after":
             found = _block_after(reader, field, hints)
             if found:
                 reader.anchors[name] = found[1][-1]
-                reader.record(pointer, found[1][0], 0, len(found[1][0].text), 0.7)
+                reader.record(pointer, found[1][0], 0, len(found[1][0].text), LABEL_SCORES["block"])
                 return found[0]
         elif strategy == "mrz":
             found = mrz_field(document)
@@ -390,13 +416,13 @@ class RulesEngine(ExtractionEngine):
         elif strategy == "largest_heading":
             heading = _largest_heading(reader, document)
             if heading:
-                reader.record(pointer, heading[0], 0, len(heading[0].text), 0.8)
+                reader.record(pointer, heading[0], 0, len(heading[0].text), LABEL_SCORES["heading"])
                 return heading[1][: field.get("maxLength", 300)]
         elif "keywords_map" in hints:
             for value, keywords in hints["keywords_map"].items():
                 for placed in reader.lines:
                     if contains_any(placed, keywords):
-                        reader.record(pointer, placed, 0, len(placed.text), 0.8)
+                        reader.record(pointer, placed, 0, len(placed.text), LABEL_SCORES["keywords"])
                         return value
         else:
             # a code of fixed form (IBAN, BIC) printed in boxes is read from its grid before the text, whose
@@ -404,17 +430,17 @@ class RulesEngine(ExtractionEngine):
             found = None if "pattern" in hints else _labelled(reader, field, hints) if hints.get("labels") else None
             from_table = value_from_tables(document, field) if found is None else None
             if from_table:
-                reader.evidence[pointer] = from_table[1].evidence(ENGINE)
+                reader.evidence[pointer] = _with_signals(from_table[1].evidence(ENGINE), LABEL_SCORES["table"])
                 return from_table[0]
             if found is None and "pattern" in hints and hints.get("labels"):
                 found = _labelled(reader, field, hints)
-            factor = 1.0
+            how = "label"
             if found is None:
-                found, factor = _anywhere(reader, field), 0.6
+                found, how = _anywhere(reader, field), "form"
             if found:
                 value, placed, start, end = found
                 reader.anchors[name] = placed
-                reader.record(pointer, placed, start, end, factor)
+                reader.record(pointer, placed, start, end, LABEL_SCORES[how])
                 return value
         return [] if "array" in field_types(field) else None
 
@@ -425,13 +451,14 @@ class RulesEngine(ExtractionEngine):
             from_table = rows_from_tables(document, field)
             if from_table:
                 for index, (_, where) in enumerate(from_table):
-                    reader.evidence[f"/{name}/{index}"] = where.evidence(ENGINE, 0.8)
+                    reader.evidence[f"/{name}/{index}"] = _with_signals(where.evidence(ENGINE), LABEL_SCORES["table"])
                 return [row for row, _ in from_table]
             if not LINE_ITEM_KEYS <= set(field.get("items", {}).get("properties", {})):
                 return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
         for index, (_, placed) in enumerate(rows):
-            reader.record(f"/{name}/{index}", placed, 0, len(placed.text), 0.8)
+            reader.record(f"/{name}/{index}", placed, 0, len(placed.text),
+                          LABEL_SCORES["label" if strategy == "key_values" else "line_item"])
         return [row for row, _ in rows]
 
 
