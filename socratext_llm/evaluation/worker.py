@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import SocratextError
 from ..field_metrics import is_empty
 from ..extract.classify import decide_doctype
-from ..extract.confidence import failed_kinds, raw_score
+from ..extract.confidence import value_raw_score
 from ..extract.pipeline import extract_document, resolve_doctype
 from ..extract.schemas import SchemaRegistry
 from ..ocr_cache import cached_ocr
@@ -79,7 +79,7 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
         doctype = resolve_doctype(item.schema or dataset.schema, job.settings)
         result = extract_document(document, doctype, job.engine, job.settings)
         outcomes = [outcome for outcome in compare(item.gold, result.data, doctype.schema, job.scoring)
-                    if dataset.scored_fields is None or outcome.field.split(".")[0].split("[")[0] in dataset.scored_fields]
+                    if dataset.scores_field(item, outcome.field.split(".")[0].split("[")[0])]
         fields = []
         for outcome in outcomes:
             entry = outcome.as_dict()
@@ -89,7 +89,7 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
             entry["source_text"] = evidence.source_text if evidence else ""
             if evidence is not None and not is_empty(outcome.predicted):  # a value shown with its confidence
                 entry["confidence"] = evidence.confidence
-                entry["raw_confidence"] = raw_score(evidence.signals, failed_kinds(result.checks, outcome.pointer))
+                entry["raw_confidence"] = value_raw_score(evidence, result.checks, outcome.pointer)
             fields.append(entry)
         grounding = [check for check in result.checks if check.kind == "grounding"]
         record.update(

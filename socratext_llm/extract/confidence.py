@@ -32,33 +32,47 @@ GROUNDING = {"line": 1.0, "exact": 0.8, "fuzzy": -0.5, "none": -2.5}
 AGREEMENT = {True: 1.5, False: -1.5}
 AUTHORITATIVE = 4.0
 FAILED_CHECK = -3.0  # per kind of check the value failed
+PASSED_CONSISTENCY = 1.5  # a total that equals the sum of its parts vouches for all of them
+COMPLETENESS_WEIGHT = 4.0  # times (completeness - 1): an item missing a quarter of its fields costs 1
 
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 
-def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable[str] = ()) -> float:
-    """The uncalibrated score (0-1) of a value from its evidence signals and the kinds of check it failed.
+def _number(signals: Mapping, name: str) -> float | None:
+    value = signals.get(name)
+    return min(1.0, max(0.0, float(value))) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable[str] = (),
+              passed_consistency: bool = False) -> float:
+    """The uncalibrated score (0-1) of a value from its evidence signals, the kinds of check it failed,
+    and whether a consistency check (a sum, an order) about it passed.
 
     Absent signals count for nothing (an engine that fills fewer signals gets a flatter score)."""
     z = BIAS
-    label = signals.get("label_score")
-    z += LABEL_WEIGHT * (float(label) if isinstance(label, (int, float)) and not isinstance(label, bool)
-                         else UNKNOWN_LABEL_SCORE)
+    label = _number(signals, "label_score")
+    z += LABEL_WEIGHT * (label if label is not None else UNKNOWN_LABEL_SCORE)
     validator = signals.get("validator")
     if isinstance(validator, bool):
         z += VALIDATOR[validator]
-    ocr = signals.get("ocr_confidence")
-    if isinstance(ocr, (int, float)) and not isinstance(ocr, bool):
-        z += OCR_WEIGHT * (min(1.0, max(0.0, float(ocr))) - 1.0)
+    ocr = _number(signals, "ocr_confidence")
+    if ocr is not None:
+        z += OCR_WEIGHT * (ocr - 1.0)
+    completeness = _number(signals, "completeness")
+    if completeness is not None:
+        z += COMPLETENESS_WEIGHT * (completeness - 1.0)
     z += GROUNDING.get(str(signals.get("grounding", "")), 0.0)
     agree = signals.get("engines_agree")
     if isinstance(agree, bool):
         z += AGREEMENT[agree]
     if signals.get("authoritative"):
         z += AUTHORITATIVE
-    z += FAILED_CHECK * len(set(failed_checks) & set(CHECK_KINDS_THAT_COUNT))
+    failed = set(failed_checks) & set(CHECK_KINDS_THAT_COUNT)
+    z += FAILED_CHECK * len(failed)
+    if passed_consistency and "consistency" not in failed:
+        z += PASSED_CONSISTENCY
     return round(_sigmoid(z), 6)
 
 
@@ -124,10 +138,10 @@ def fit_isotonic(scores: Sequence[float], outcomes: Sequence[bool], review_thres
 
 
 def value_confidence(signals: Mapping[str, float | bool | str], failed_checks: Iterable[str] = (),
-                     calibration: CalibrationMap | None = None) -> float:
+                     passed_consistency: bool = False, calibration: CalibrationMap | None = None) -> float:
     """The calibrated confidence of one value (what users see, and what the review threshold applies to)."""
     calibration = calibration if calibration is not None else shipped_calibration()
-    return round(calibration(raw_score(signals, failed_checks)), 4)
+    return round(calibration(raw_score(signals, failed_checks, passed_consistency)), 4)
 
 
 def load_calibration(path: Path) -> CalibrationMap:
@@ -150,13 +164,27 @@ def review_threshold_of(settings, calibration: CalibrationMap) -> float:
     return settings.review_threshold if settings.review_threshold is not None else calibration.review_threshold
 
 
+def _about(check, pointer: str) -> bool:
+    return bool(check.field) and (check.field == pointer or check.field.startswith(pointer + "/"))
+
+
 def failed_kinds(checks: Iterable, pointer: str) -> set[str]:
     """Kinds of the failed checks about a value or anything inside it (an item's total, an item's field)."""
-    return {check.kind for check in checks
-            if not check.ok and check.field and (check.field == pointer or check.field.startswith(pointer + "/"))}
+    return {check.kind for check in checks if not check.ok and _about(check, pointer)}
+
+
+def consistency_passed(checks: Sequence, pointer: str) -> bool:
+    """A consistency check that names the value (a sum's total, an order's first field) passed; the
+    parts of a sum are not named by its check and get nothing from it."""
+    return any(check.ok and check.kind == "consistency" and _about(check, pointer) for check in checks)
+
+
+def value_raw_score(evidence, checks: Sequence, pointer: str) -> float:
+    """The raw score of the value at ``pointer`` given the result's checks (what calibration is fitted on)."""
+    return raw_score(evidence.signals, failed_kinds(checks, pointer), consistency_passed(checks, pointer))
 
 
 def score_evidence(evidence: Mapping, checks: Sequence, calibration: CalibrationMap) -> None:
     """Set every evidence's confidence, in place, to its value's calibrated confidence."""
     for pointer, item in evidence.items():
-        item.confidence = value_confidence(item.signals, failed_kinds(checks, pointer), calibration)
+        item.confidence = round(calibration(value_raw_score(item, checks, pointer)), 4)

@@ -31,7 +31,7 @@ LINE_ITEM_KEYS = {"description", "quantity", "unit_price", "total_price"}
 ROUNDING = 0.05
 ENGINE = "rules"
 # how much the way a value was found vouches for it (a confidence signal, calibrated later)
-LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.5, "heading": 0.5,
+LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.4, "heading": 0.5,
                 "line_item": 0.5, "statement": 0.5, "form": 0.0}
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
 LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
@@ -346,6 +346,12 @@ def _signals(ocr_confidence: float | None, label_score: float) -> dict[str, floa
     return signals
 
 
+def _completeness(row: dict, field: dict) -> float:
+    """Share of an item's fields that hold a value (a bank operation without its amount is suspect)."""
+    names = list(field.get("items", {}).get("properties", {})) or list(row)
+    return round(sum(row.get(name) not in (None, "", []) for name in names) / max(1, len(names)), 3)
+
+
 def _with_signals(evidence: Evidence, label_score: float) -> Evidence:
     """A table cell's evidence (its words' OCR confidence is not kept with the cell)."""
     evidence.signals.update(_signals(None, label_score))
@@ -450,15 +456,17 @@ class RulesEngine(ExtractionEngine):
         else:  # line_items: a table naming the columns first, else a receipt's printed lines
             from_table = rows_from_tables(document, field)
             if from_table:
-                for index, (_, where) in enumerate(from_table):
+                for index, (row, where) in enumerate(from_table):
                     reader.evidence[f"/{name}/{index}"] = _with_signals(where.evidence(ENGINE), LABEL_SCORES["table"])
+                    reader.evidence[f"/{name}/{index}"].signals["completeness"] = _completeness(row, field)
                 return [row for row, _ in from_table]
             if not LINE_ITEM_KEYS <= set(field.get("items", {}).get("properties", {})):
                 return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
-        for index, (_, placed) in enumerate(rows):
+        for index, (row, placed) in enumerate(rows):
             reader.record(f"/{name}/{index}", placed, 0, len(placed.text),
                           LABEL_SCORES["label" if strategy == "key_values" else "line_item"])
+            reader.evidence[f"/{name}/{index}"].signals["completeness"] = _completeness(row, field)
         return [row for row, _ in rows]
 
 
