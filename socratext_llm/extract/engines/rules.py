@@ -31,7 +31,7 @@ LINE_ITEM_KEYS = {"description", "quantity", "unit_price", "total_price"}
 ROUNDING = 0.05
 ENGINE = "rules"
 # how much the way a value was found vouches for it (a confidence signal, calibrated later)
-LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.4, "heading": 0.5,
+LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "below_label": 0.7, "header": 0.5, "block": 0.4, "heading": 0.5,
                 "line_item": 0.5, "statement": 0.5, "form": 0.0}
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
 LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
@@ -112,12 +112,12 @@ def _matches_of_label(reader: Reader, label: str, field: dict, excluded: list[st
                 continue  # a code's form inside a phrase beside the label ('CENTRE AFFAIRES GRD')
             if parsed is not None:
                 rank = (not parsed.valid, not beside and _column_head(reader, placed), order)
-                found.append((rank, (parsed.value, target, offset + parsed.start, offset + parsed.end)))
+                found.append((rank, (parsed.value, target, offset + parsed.start, offset + parsed.end, beside)))
                 break
     return sorted(found, key=lambda entry: entry[0])
 
 
-def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine, int, int] | None:
+def _labelled(reader: Reader, field: dict, hints: dict) -> tuple | None:
     """Labels are tried in their order of preference; 'select' picks among one label's matches
     (or among all labels' matches for 'largest')."""
     labels, excluded = hints.get("labels", []), hints.get("exclude_labels", [])
@@ -444,7 +444,9 @@ class RulesEngine(ExtractionEngine):
             if found is None:
                 found, how = _anywhere(reader, field), "form"
             if found:
-                value, placed, start, end = found
+                value, placed, start, end = found[:4]
+                if how == "label" and len(found) > 4 and not found[4]:
+                    how = "below_label"  # under its label, not beside it: a column's cell, the next row's text
                 reader.anchors[name] = placed
                 reader.record(pointer, placed, start, end, LABEL_SCORES[how])
                 return value
