@@ -145,3 +145,48 @@ def calibration_markdown(figures: dict) -> str:
             out += [f"| {row['low']:.1f}–{row['high']:.1f} | {row['count']} | {row['mean_confidence']:.3f} | "
                     f"{row['accuracy']:.3f} |" for row in summary["reliability"]]
     return "\n".join(out) + "\n"
+
+
+def specimen_review(settings, cache_dir: Path | None) -> dict:
+    """Every fr_specimens document through `auto` and the rules engine: the values shown as valid
+    (no failed check, confidence at or above the threshold), for a person to judge against the page
+    (the specimens have no verified gold), and those among them that read as printed labels."""
+    from ..datasets.french_sets import iter_specimens
+    from ..extract.classify import auto_candidates, decide_doctype
+    from ..extract.confidence import value_problems
+    from ..extract.labels import LabelVocabulary
+    from ..extract.pipeline import extract_document
+    from ..extract.result import value_at
+    from ..extract.schemas import SchemaRegistry
+    from ..ocr_cache import cached_ocr
+    from ..pipeline import OcrOptions
+    from .label_audit import label_values
+
+    registry = SchemaRegistry(settings)
+    vocabularies = [LabelVocabulary(d) for d in auto_candidates(registry)]
+    rows = []
+    for path, _ in iter_specimens(settings):
+        document = cached_ocr(path, OcrOptions(), settings, cache_dir)
+        decision = decide_doctype(document, registry, settings.doctype_detector)
+        doctype = registry.get(decision.schema_name)
+        result = extract_document(document, doctype, "rules", settings, decision)
+        shown = [pointer for pointer, problems in value_problems(result).items() if not problems]
+        labels = set(label_values(result, vocabularies, doctype))
+        rows.append({"file": f"{path.parent.name}/{path.name}", "schema": doctype.name, "status": result.status,
+                     "values": len(result.evidence), "shown_valid": {p: value_at(result.data, p) for p in shown},
+                     "labels_shown_valid": sorted(labels & set(shown))})
+    return {"files": len(rows), "values": sum(r["values"] for r in rows),
+            "shown_valid": sum(len(r["shown_valid"]) for r in rows),
+            "labels_shown_valid": sum(len(r["labels_shown_valid"]) for r in rows), "rows": rows}
+
+
+def specimen_markdown(review: dict) -> str:
+    out = ["", "## fr_specimens: values shown as valid", "",
+           f"{review['files']} specimens, {review['values']} values, {review['shown_valid']} shown \"✔ valide\" "
+           f"(the others \"à vérifier\"); printed labels among them: {review['labels_shown_valid']}. The specimens "
+           "have no verified gold: each value below is to be judged against its page (see docs/confidence.md).", "",
+           "| specimen | type | status | values shown valid |", "|---|---|---|---|"]
+    for row in review["rows"]:
+        shown = "; ".join(f"{p.strip('/')} = {json.dumps(v, ensure_ascii=False)[:60]}" for p, v in row["shown_valid"].items())
+        out.append(f"| {row['file']} | {row['schema']} | {row['status']} | {shown.replace('|', '/') or '—'} |")
+    return "\n".join(out) + "\n"

@@ -21,6 +21,7 @@ from pathlib import Path
 CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration.json"
 DEFAULT_REVIEW_THRESHOLD = 0.9  # used only when no calibration file says which threshold its data chose
 CHECK_KINDS_THAT_COUNT = ("domain", "consistency", "grounding", "schema", "engine")
+LOW_CONFIDENCE = "low_confidence"
 
 # log-odds each signal adds; hand-set to order values, the calibration map makes them probabilities
 BIAS = -1.0
@@ -34,6 +35,7 @@ AUTHORITATIVE = 4.0
 FAILED_CHECK = -3.0  # per kind of check the value failed
 PASSED_CONSISTENCY = 1.5  # a total that equals the sum of its parts vouches for all of them
 COMPLETENESS_WEIGHT = 4.0  # times (completeness - 1): an item missing a quarter of its fields costs 1
+SUSPECT = {"label_like": -3.0, "bare_amount": -2.0, "in_prose": -1.5}  # signs of a label or a stray number read
 
 
 def _sigmoid(z: float) -> float:
@@ -67,6 +69,7 @@ def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable
     agree = signals.get("engines_agree")
     if isinstance(agree, bool):
         z += AGREEMENT[agree]
+    z += sum(weight for name, weight in SUSPECT.items() if signals.get(name) is True)
     if signals.get("authoritative"):
         z += AUTHORITATIVE
     failed = set(failed_checks) & set(CHECK_KINDS_THAT_COUNT)
@@ -188,3 +191,16 @@ def score_evidence(evidence: Mapping, checks: Sequence, calibration: Calibration
     """Set every evidence's confidence, in place, to its value's calibrated confidence."""
     for pointer, item in evidence.items():
         item.confidence = round(calibration(value_raw_score(item, checks, pointer)), 4)
+
+
+def value_problems(result) -> dict[str, list[str]]:
+    """For each value with evidence, why it must be checked by a person: the kinds of check it failed
+    and 'low_confidence' below the result's review threshold; an empty list is a value shown as valid."""
+    threshold = result.review_threshold
+    problems = {}
+    for pointer, evidence in result.evidence.items():
+        found = sorted(failed_kinds(result.checks, pointer))
+        if threshold is not None and evidence.confidence < threshold:
+            found.append(LOW_CONFIDENCE)
+        problems[pointer] = found
+    return problems

@@ -13,7 +13,7 @@ from .base import get_extraction_engine
 from .classify import guess_doctype
 from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
 from .confidence import calibration_of, review_threshold_of, score_evidence
-from .result import Check, DoctypeDecision, Evidence, ExtractionResult, Status
+from .result import Check, DoctypeDecision, Evidence, ExtractionResult, Status, value_at
 from .schemas import DocumentType, SchemaRegistry
 from .tables import text_with_table_rows
 
@@ -82,25 +82,12 @@ def decide_status(data: dict, evidence: dict[str, Evidence], checks: list[Check]
     review = [f"/{name}: required field missing" for name in missing]
     review += [f"{c.field or 'document'}: {c.message}" for c in checks
                if not c.ok and c.kind not in ("schema", "engine")]
-    review += [f"{pointer}: confidence {e.confidence:.2f} below {threshold:.2f}" for pointer, e in evidence.items()
-               if e.confidence < threshold and _holds_value(data, pointer)]
+    review += [f"{pointer}: confidence {e.confidence:.3f} below {threshold:.2f}" for pointer, e in evidence.items()
+               if e.confidence < threshold and value_at(data, pointer) not in (None, "", [])]
     if review:
         return "needs_review", review
     engine = [f"engine: {c.message}" for c in checks if c.kind == "engine" and not c.ok]
     return ("partial", engine) if engine else ("success", [])
-
-
-def _holds_value(data: dict, pointer: str) -> bool:
-    """The pointer names a value that is there (evidence of a value since removed counts for nothing)."""
-    node = data
-    for part in pointer.strip("/").split("/"):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False
-    return node not in (None, "", [])
 
 
 def read_and_extract(path: Path, options: ExtractOptions, settings: Settings,

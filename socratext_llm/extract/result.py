@@ -70,3 +70,15 @@ class ExtractionResult(BaseModel):
     @property
     def failed_checks(self) -> list[Check]:
         return [check for check in self.checks if not check.ok]
+
+
+def value_at(data: Any, pointer: str) -> Any:
+    """The value a JSON pointer names in extracted data ('/items/0/total'), None where there is none."""
+    for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
+            return None
+    return data

@@ -19,10 +19,11 @@ from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..checks import domain_checks
 from ..result import Evidence
-from ..schemas import DocumentType
+from ..classify import auto_candidates
+from ..schemas import DocumentType, SchemaRegistry
 from ..labels import LabelVocabulary
 from ..tables import rows_from_tables, value_from_tables
-from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
+from ..textmatch import (PlacedLine, contains_any, find_label, fold, lines_below, placed_lines, right_neighbour,
                          right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
@@ -31,8 +32,12 @@ LINE_ITEM_KEYS = {"description", "quantity", "unit_price", "total_price"}
 ROUNDING = 0.05
 ENGINE = "rules"
 # how much the way a value was found vouches for it (a confidence signal, calibrated later)
-LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "below_label": 0.7, "header": 0.5, "block": 0.4, "heading": 0.5,
+LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.4, "heading": 0.5,
                 "line_item": 0.5, "statement": 0.5, "form": 0.0}
+BELOW_LABEL = 0.7  # factor of a value under its label (a column's cell, the next row's text), not beside it
+INSIDE_PHRASE = 0.6  # factor of a label found after other words ('Part employeur' is no 'Employeur')
+LABEL_INSIDE_VALUE = re.compile(r"[A-Za-zÀ-ÿ]{3,}\s*:\s*\S|[A-Za-zÀ-ÿ]{2,}\s*/|/\s*[A-Za-zÀ-ÿ]{2,}")
+BARE_INTEGER = re.compile(r"\s*-?\d{1,4}\s*")
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
 LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
@@ -112,7 +117,8 @@ def _matches_of_label(reader: Reader, label: str, field: dict, excluded: list[st
                 continue  # a code's form inside a phrase beside the label ('CENTRE AFFAIRES GRD')
             if parsed is not None:
                 rank = (not parsed.valid, not beside and _column_head(reader, placed), order)
-                found.append((rank, (parsed.value, target, offset + parsed.start, offset + parsed.end, beside)))
+                found.append((rank, (parsed.value, target, offset + parsed.start, offset + parsed.end,
+                                     _label_fit(placed.folded[:span[0]], beside))))
                 break
     return sorted(found, key=lambda entry: entry[0])
 
@@ -346,6 +352,37 @@ def _signals(ocr_confidence: float | None, label_score: float) -> dict[str, floa
     return signals
 
 
+def _label_fit(before_label: str, beside: bool) -> float:
+    """How well a label vouches for its value: found alone (only separators before it on its line) and
+    with the value beside it, 1; under it, or after other words, less."""
+    score = LABEL_SCORES["label"] * (1.0 if beside else BELOW_LABEL)
+    return round(score * (INSIDE_PHRASE if re.search(r"[a-z]{2,}", before_label) else 1.0), 3)
+
+
+def _number_in_prose(text: str, start: int, end: int, field: dict) -> bool:
+    """A number or code (no letter in it, not a date) followed by words: '156' of '156 University Ave'."""
+    if field.get("format") == "date" or field.get("x-socratext", {}).get("normalizer") == "date":
+        return False
+    return not re.search(r"[A-Za-zÀ-ÿ]", text[start:end]) and len(re.findall(r"[A-Za-zÀ-ÿ]{2,}", text[end:])) >= 2
+
+
+def _label_like(value: Any, own: LabelVocabulary, others: list[LabelVocabulary]) -> bool:
+    """A text value that holds a printed label ('Facture TTC Montant total à': a phrase of its own type's
+    labels, or of two words or more of another type's), a 'label : value' pair, or a word beside a slash
+    (bilingual labels: 'Lieu / Place of birth')."""
+    if not isinstance(value, str):
+        return False
+    if LABEL_INSIDE_VALUE.search(value):
+        return True
+    words = re.findall(r"\w+", fold(value))
+
+    def holds(phrase: tuple[str, ...]) -> bool:
+        return any(tuple(words[i:i + len(phrase)]) == phrase for i in range(len(words) - len(phrase) + 1))
+
+    return any((len(p) >= 2 or len(p[0]) >= 6) and holds(p) for p in own.phrases) or \
+        any(len(p) >= 2 and holds(p) for vocabulary in others for p in vocabulary.phrases)
+
+
 def _completeness(row: dict, field: dict) -> float:
     """Share of an item's fields that hold a value (a bank operation without its amount is suspect)."""
     names = list(field.get("items", {}).get("properties", {})) or list(row)
@@ -386,6 +423,12 @@ class RulesEngine(ExtractionEngine):
         for check in domain_checks(data, doctype):  # the validator's verdict is a confidence signal
             if check.field in reader.evidence:
                 reader.evidence[check.field].signals["validator"] = check.ok
+        others = [LabelVocabulary(other) for other in auto_candidates(SchemaRegistry(self.settings))
+                  if other.name != doctype.name]
+        for name, value in data.items():
+            evidence = reader.evidence.get(f"/{name}")
+            if evidence is not None and evidence.engine == ENGINE and "enum" not in doctype.fields[name]:
+                evidence.signals["label_like"] = _label_like(value, reader.vocabulary, others)
         return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
@@ -445,10 +488,12 @@ class RulesEngine(ExtractionEngine):
                 found, how = _anywhere(reader, field), "form"
             if found:
                 value, placed, start, end = found[:4]
-                if how == "label" and len(found) > 4 and not found[4]:
-                    how = "below_label"  # under its label, not beside it: a column's cell, the next row's text
                 reader.anchors[name] = placed
-                reader.record(pointer, placed, start, end, LABEL_SCORES[how])
+                reader.record(pointer, placed, start, end, found[4] if len(found) > 4 else LABEL_SCORES[how])
+                if hints.get("normalizer") == "amount" and BARE_INTEGER.fullmatch(placed.text[start:end]):
+                    reader.evidence[pointer].signals["bare_amount"] = True  # '31' of 'au 31 janvier', 'Page 1'
+                if _number_in_prose(placed.text, start, end, field):
+                    reader.evidence[pointer].signals["in_prose"] = True
                 return value
         return [] if "array" in field_types(field) else None
 
