@@ -33,7 +33,9 @@ class RunPoints:
 
     @property
     def dataset(self) -> str:
-        return str(self.job.get("dataset"))
+        """The dataset's name, with its OCR when it is not ours ('sroie (gold OCR)': the dataset's own)."""
+        name, ocr = str(self.job.get("dataset")), self.job.get("ocr_engine")
+        return name if ocr in (None, "rapidocr") else f"{name} ({ocr} OCR)"
 
     def part(self, parity: int | None) -> tuple[list[float], list[bool]]:
         """Scores and outcomes of the even (0), odd (1) or all (None) documents."""

@@ -33,7 +33,7 @@ ROUNDING = 0.05
 ENGINE = "rules"
 # how much the way a value was found vouches for it (a confidence signal, calibrated later)
 LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.4, "heading": 0.5,
-                "line_item": 0.5, "statement": 0.5, "form": 0.0}
+                "line_item": 0.5, "statement": 0.5, "date_form": 0.3, "form": 0.0}
 BELOW_LABEL = 0.7  # factor of a value under its label (a column's cell, the next row's text), not beside it
 INSIDE_PHRASE = 0.6  # factor of a label found after other words ('Part employeur' is no 'Employeur')
 LABEL_INSIDE_VALUE = re.compile(r"[A-Za-zÀ-ÿ]{3,}\s*:\s*\S|[A-Za-zÀ-ÿ]{2,}\s*/|/\s*[A-Za-zÀ-ÿ]{2,}")
@@ -359,9 +359,13 @@ def _label_fit(before_label: str, beside: bool) -> float:
     return round(score * (INSIDE_PHRASE if re.search(r"[a-z]{2,}", before_label) else 1.0), 3)
 
 
+def _is_date(field: dict) -> bool:
+    return field.get("format") == "date" or field.get("x-socratext", {}).get("normalizer") == "date"
+
+
 def _number_in_prose(text: str, start: int, end: int, field: dict) -> bool:
     """A number or code (no letter in it, not a date) followed by words: '156' of '156 University Ave'."""
-    if field.get("format") == "date" or field.get("x-socratext", {}).get("normalizer") == "date":
+    if _is_date(field):
         return False
     return not re.search(r"[A-Za-zÀ-ÿ]", text[start:end]) and len(re.findall(r"[A-Za-zÀ-ÿ]{2,}", text[end:])) >= 2
 
@@ -484,8 +488,8 @@ class RulesEngine(ExtractionEngine):
             if found is None and "pattern" in hints and hints.get("labels"):
                 found = _labelled(reader, field, hints)
             how = "label"
-            if found is None:
-                found, how = _anywhere(reader, field), "form"
+            if found is None:  # a calendar date is a telling form; a code's pattern, less so
+                found, how = _anywhere(reader, field), "date_form" if _is_date(field) else "form"
             if found:
                 value, placed, start, end = found[:4]
                 reader.anchors[name] = placed
