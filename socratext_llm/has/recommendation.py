@@ -10,16 +10,8 @@ from pathlib import Path
 from ..document import Document
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings
-from .model import DecisionTree, Recommendation, RecommendationMetadata, Statement
+from .model import DecisionTree, Recommendation, Statement
 from .statements import extract_metadata, extract_statements
-
-
-def statements_of(document: Document) -> list[Statement]:
-    return extract_statements(document)
-
-
-def metadata_of(document: Document) -> RecommendationMetadata:
-    return extract_metadata(document)
 
 
 def decision_trees_of(document: Document, statements: list[Statement], pdf_path: Path | None = None,
@@ -39,12 +31,12 @@ def read_recommendation(document: Document, pdf_path: Path | None = None,
                         settings: Settings | None = None, engine: str = "rules") -> Recommendation:
     """``engine`` other than rules: the LLM also reads each statement's direction, condition and action
     (``has/llm_phrasing.py``), kept where its words are the statement's own."""
-    statements = statements_of(document)
+    statements = extract_statements(document)
     if engine != "rules" and settings is not None:
         from .llm_phrasing import phrase_with_llm
 
         statements, _ = phrase_with_llm(statements, settings)
-    return Recommendation(metadata=metadata_of(document), statements=statements,
+    return Recommendation(metadata=extract_metadata(document), statements=statements,
                           decision_trees=decision_trees_of(document, statements, pdf_path, settings))
 
 

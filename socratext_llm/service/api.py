@@ -30,7 +30,7 @@ from ..ocr import get_ocr_engine, ocr_engines
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings
 from .admission import Admission
-from .guard import RequestGuard
+from .guard import ErrorBody, ErrorDetail, RequestGuard, error_body
 from .uploads import (
     copy_limited,
     neutral_name,
@@ -45,16 +45,6 @@ from .uploads import (
 log = logging.getLogger("socratext.api")
 # the form field is named `schema`, as users expect; FastAPI builds a pydantic model from it
 warnings.filterwarnings("ignore", message='Field name "schema', category=UserWarning)
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(description="Stable machine-readable code, e.g. unsupported_input, busy, unauthorized.")
-    message: str
-    hint: str = ""
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
 
 
 class SchemaSummary(BaseModel):
@@ -108,8 +98,7 @@ def error_response(error: SocratextError) -> JSONResponse:
     headers = {}
     if getattr(error, "retry_after", None):
         headers["Retry-After"] = str(error.retry_after)
-    body = ErrorBody(error=ErrorDetail(code=error.code, message=error.message, hint=error.hint))
-    return JSONResponse(body.model_dump(), status_code=error.http_status, headers=headers)
+    return JSONResponse(error_body(error).model_dump(), status_code=error.http_status, headers=headers)
 
 
 class Service:
@@ -329,7 +318,7 @@ async def _run_job(service: Service, job: JobStatus, paths: list[Path], options:
                     result.source.filename = item.filename
                 item.status, item.result = "done", result
             except SocratextError as error:
-                item.status, item.error = "failure", ErrorDetail(code=error.code, message=error.message, hint=error.hint)
+                item.status, item.error = "failure", error_body(error).error
             except Exception as error:  # noqa: BLE001 — this file's failure, not the job's
                 log.error("internal error %s in a batch job", type(error).__name__)
                 item.status, item.error = "failure", ErrorDetail(code="internal", message="internal error")

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import time
 from collections.abc import Callable
+
+from pydantic import BaseModel, Field
 
 from ..errors import AuthenticationError, BodyTimeoutError, InputTooLargeError, InternalError, SocratextError
 from ..settings import Settings
@@ -35,12 +36,24 @@ def token_matches(header: str, token: str) -> bool:
                                                               token.encode("utf-8"))
 
 
-def error_body(error: SocratextError) -> bytes:
-    return json.dumps({"error": {"code": error.code, "message": error.message, "hint": error.hint}}).encode()
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. unsupported_input, busy, unauthorized.")
+    message: str
+    hint: str = ""
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer, from the guard and from the routes alike."""
+
+    error: ErrorDetail
+
+
+def error_body(error: SocratextError) -> ErrorBody:
+    return ErrorBody(error=ErrorDetail(code=error.code, message=error.message, hint=error.hint))
 
 
 async def send_error(send: Callable, error: SocratextError, headers: dict[str, str] | None = None) -> None:
-    body = error_body(error)
+    body = error_body(error).model_dump_json().encode()
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw_headers += [(key.lower().encode(), value.encode()) for key, value in (headers or {}).items()]
     if error.http_status in (408, 413):

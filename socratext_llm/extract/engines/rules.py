@@ -13,7 +13,8 @@ from typing import Any
 
 from ...document import BBox, Document
 from ...french.authority import apply_machine_readable, mrz_field
-from ...has.statements import extract_statements
+from ...has.model import Statement
+from ...has.statements import extract_metadata, extract_statements
 from .. import user_patterns
 from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
@@ -56,6 +57,15 @@ class Reader:
         self.evidence: dict[str, Evidence] = {}
         self.anchors: dict[str, PlacedLine] = {}
         self._rows: list[list[PlacedLine]] | None = None
+        self._document = document
+        self._has_statements: list[Statement] | None = None
+
+    @property
+    def has_statements(self) -> list[Statement]:
+        """A HAS recommendation's statements, read once: the statements field and the trees both need them."""
+        if self._has_statements is None:
+            self._has_statements = extract_statements(self._document)
+        return self._has_statements
 
     @property
     def rows(self) -> list[list[PlacedLine]]:
@@ -399,10 +409,10 @@ def _with_signals(evidence: Evidence, label_score: float) -> Evidence:
     return evidence
 
 
-def _graded_statements(document: Document) -> list[tuple[dict, Evidence]]:
+def _graded_statements(reader: Reader, document: Document) -> list[tuple[dict, Evidence]]:
     """HAS statements (``has/statements.py``), each with its evidence box back in page pixels."""
     found = []
-    for statement in extract_statements(document):
+    for statement in reader.has_statements:
         page = document.pages[statement.page - 1]
         scale = page.dpi / 72.0
         x0, y0, x1, y1 = (value * scale for value in statement.bbox)
@@ -460,12 +470,12 @@ class RulesEngine(ExtractionEngine):
         elif strategy in ("key_values", "line_items"):
             return self._list(reader, document, name, field, hints, strategy)
         elif strategy == "graded_statements":
-            statements = _graded_statements(document)
+            statements = _graded_statements(reader, document)
             for index, (_, evidence) in enumerate(statements):
                 reader.evidence[f"{pointer}/{index}"] = evidence
             return [row for row, _ in statements]
         elif strategy in ("has_metadata", "has_decision_trees"):
-            return _has_part(document, strategy)
+            return _has_part(reader, document, strategy)
         elif strategy == "largest_heading":
             heading = _largest_heading(reader, document)
             if heading:
@@ -521,13 +531,13 @@ class RulesEngine(ExtractionEngine):
         return [row for row, _ in rows]
 
 
-def _has_part(document: Document, strategy: str) -> Any:
+def _has_part(reader: Reader, document: Document, strategy: str) -> Any:
     """A HAS recommendation's metadata, or its decision trees from the text (drawn flowcharts need the
     PDF's drawings: ``socratext has`` reads them)."""
-    from ...has.recommendation import decision_trees_of, metadata_of, statements_of
+    from ...has.recommendation import decision_trees_of
     if strategy == "has_metadata":
-        return metadata_of(document).model_dump(mode="json")
-    return [tree.model_dump(mode="json") for tree in decision_trees_of(document, statements_of(document))]
+        return extract_metadata(document).model_dump(mode="json")
+    return [tree.model_dump(mode="json") for tree in decision_trees_of(document, reader.has_statements)]
 
 
 def _largest_heading(reader: Reader, document: Document) -> tuple[PlacedLine, str] | None:
