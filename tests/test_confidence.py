@@ -117,3 +117,30 @@ def test_specimen_with_a_failed_check_needs_review_and_its_value_is_not_confiden
     assert result.evidence["/employer_siret"].confidence < result.review_threshold
     rows = {row[0]: row[4] for row in field_rows(result)}
     assert rows["employer_siret"].startswith("⚠ à vérifier") and "invalide" in rows["employer_siret"]
+
+
+def test_an_engine_that_fell_short_makes_the_result_partial_not_a_success(settings):
+    """hybrid without an LLM server: the rules' values stand, and the result says it is partial, and why."""
+    from socratext_llm.extract.pipeline import extract
+
+    result = extract(ROOT / "examples" / "quittance_loyer.pdf", "rent_receipt", engine="hybrid", settings=settings)
+    assert result.status == "partial" and result.review == ["engine: LLM unavailable, rules only: no LLM server configured"]
+    assert result.data["total"] == 845.0
+
+
+@pytest.mark.parametrize("printed, value, grounded", [("Total 12,00 €", "EUR", True), ("USD 12.00", "USD", True),
+                                                       ("Total $12.00", "EUR", False)])
+def test_a_currency_printed_as_its_symbol_is_grounded(printed, value, grounded):
+    from socratext_llm.extract.checks import GroundingIndex
+
+    assert GroundingIndex(printed).contains(value, {"x-socratext": {"normalizer": "currency"}}) is grounded
+
+
+def test_required_field_missing_needs_review_not_failure(settings):
+    from socratext_llm.extract.pipeline import decide_status
+    from socratext_llm.extract.schemas import SchemaRegistry
+
+    doctype = SchemaRegistry(settings).inline({"type": "object", "required": ["total"],
+                                               "properties": {"total": {"type": ["number", "null"]}}})
+    status, review = decide_status({"total": None}, {}, [], doctype, 0.9)
+    assert status == "needs_review" and review == ["/total: required field missing"]
