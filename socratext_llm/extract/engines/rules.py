@@ -363,10 +363,10 @@ def _signals(ocr_confidence: float | None, label_score: float) -> dict[str, floa
 
 
 def _label_fit(before_label: str, beside: bool) -> float:
-    """How well a label vouches for its value: found alone (only separators before it on its line) and
-    with the value beside it, 1; under it, or after other words, less."""
+    """How well a label vouches for its value: printed on its own and with the value beside it, 1; under
+    it, or ending a longer phrase (a word just before it: 'Part employeur'; not 'du 1er mars 2026 au'), less."""
     score = LABEL_SCORES["label"] * (1.0 if beside else BELOW_LABEL)
-    return round(score * (INSIDE_PHRASE if re.search(r"[a-z]{2,}", before_label) else 1.0), 3)
+    return round(score * (INSIDE_PHRASE if re.search(r"[a-z]{2,}\W*$", before_label) else 1.0), 3)
 
 
 def _is_date(field: dict) -> bool:
