@@ -14,7 +14,8 @@ class Evidence(BaseModel):
     page: int | None = None
     bbox: BBox | None = None
     source_text: str = ""
-    confidence: float = Field(0.0, ge=0.0, le=1.0)
+    confidence: float = Field(0.0, ge=0.0, le=1.0, description="Calibrated probability that the value is right "
+                              "(extract/confidence.py); below the result's review_threshold it needs review.")
     engine: str
     signals: dict[str, float | bool | str] = Field(
         default_factory=dict,
