@@ -1,4 +1,5 @@
-"""Pure metric functions: character/word error rates, word detection precision and recall."""
+"""Pure metric functions: character/word error rates, word detection precision and recall, table
+structure, and the calibration of confidences (ECE, reliability bins, precision above a threshold)."""
 from __future__ import annotations
 
 import unicodedata
@@ -261,3 +262,46 @@ def teds(gold: TableNode, predicted: TableNode, structure_only: bool = False) ->
 
     distance = APTED(gold, predicted, Costs()).compute_edit_distance()
     return 1.0 - distance / max(gold.size(), predicted.size(), 1)
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """Values whose confidence falls in [low, high): how many, their mean confidence, the share right."""
+
+    low: float
+    high: float
+    count: int
+    mean_confidence: float
+    accuracy: float
+
+    def as_dict(self) -> dict:
+        return {"low": self.low, "high": self.high, "count": self.count,
+                "mean_confidence": round(self.mean_confidence, 4), "accuracy": round(self.accuracy, 4)}
+
+
+def reliability_bins(confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 10) -> list[ReliabilityBin]:
+    """Equal-width confidence bins (the last one closed at 1), empty bins left out."""
+    if len(confidences) != len(outcomes):
+        raise ValueError("as many confidences as outcomes")
+    sums: list[list[float]] = [[0, 0.0, 0.0] for _ in range(bins)]
+    for confidence, outcome in zip(confidences, outcomes):
+        index = min(bins - 1, max(0, int(float(confidence) * bins)))
+        sums[index][0] += 1
+        sums[index][1] += float(confidence)
+        sums[index][2] += bool(outcome)
+    return [ReliabilityBin(round(i / bins, 4), round((i + 1) / bins, 4), int(n), total / n, right / n)
+            for i, (n, total, right) in enumerate(sums) if n]
+
+
+def expected_calibration_error(confidences: Sequence[float], outcomes: Sequence[bool], bins: int = 10) -> float:
+    """ECE: the mean gap between confidence and accuracy over equal-width bins, weighted by their counts."""
+    found = reliability_bins(confidences, outcomes, bins)
+    total = sum(b.count for b in found)
+    return sum(b.count * abs(b.mean_confidence - b.accuracy) for b in found) / total if total else 0.0
+
+
+def precision_above(confidences: Sequence[float], outcomes: Sequence[bool], threshold: float) -> dict:
+    """Of the values at or above the threshold (those shown as confident): how many, their share, the share right."""
+    kept = [bool(o) for c, o in zip(confidences, outcomes, strict=True) if c >= threshold]
+    return {"threshold": threshold, "values": len(kept), "share": round(len(kept) / len(outcomes), 4) if outcomes else None,
+            "precision": round(sum(kept) / len(kept), 4) if kept else None}

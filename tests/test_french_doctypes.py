@@ -112,7 +112,10 @@ def test_labels_are_never_values_and_invalid_values_are_kept_with_a_failed_check
     result = extract_document(document, SchemaRegistry(settings).get("payslip"), "rules", settings)
     assert result.data["employer_siret"] == "12345678900011" and result.data["employee_nir"] == "185027512345600"
     failed = {check.field for check in result.failed_checks if check.kind == "domain"}
-    assert failed == {"/employer_siret", "/employee_nir"} and result.status == "partial"
+    assert failed == {"/employer_siret", "/employee_nir"} and result.status == "needs_review"
+    for pointer in failed:  # a value that fails its check is never shown as confident
+        assert result.evidence[pointer].signals["validator"] is False
+        assert result.evidence[pointer].confidence < result.review_threshold
     card = _pdf(tmp_path, ["CARTE NATIONALE D'IDENTITÉ", "Nom / Surname", "MARTIN", "Prénoms / Given names",
                            "Claire, Anne", "Nationalité / Nationality : FRA"])
     data = extract_document(ocr_document(card, OcrOptions(), settings), SchemaRegistry(settings).get("id_document"),

@@ -221,7 +221,12 @@ def test_passport_specimen_fills_id_document_from_its_mrz(datasets, settings):
         assert result.evidence[f"/{name}"].engine == "mrz" and result.evidence[f"/{name}"].bbox is not None
     disagreements = [c for c in result.checks if c.kind == "consistency" and not c.ok]
     assert all("MRZ says" in c.message for c in disagreements)
-    assert result.status == ("partial" if result.failed_checks else "success")
+    # read from the MRZ, its check digits valid: authoritative, confident even where the printed value disagrees
+    assert all(result.evidence[f"/{name}"].confidence >= result.review_threshold
+               for name in ("surname", "given_names", "document_number", "birth_date", "expiry_date"))
+    assert result.status == ("needs_review" if result.review else "success")
+    assert (result.status == "needs_review") == bool(disagreements or any(
+        e.confidence < result.review_threshold for e in result.evidence.values()))
 
 
 def test_a_two_line_zone_under_a_printed_line_with_a_filler():

@@ -129,3 +129,46 @@ def eval_check_gold(
     outcome = run_batch([gold for _, gold in pairs], check)
     print(f"{len(outcome.done)} of {len(pairs)} gold files valid against {doctype.name}")
     raise typer.Exit(14 if outcome.failed else 0)
+
+
+@eval_app.command("calibrate")
+def eval_calibrate(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders of `socratext eval run` (datasets with gold).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Calibration map to write (the package's: "
+                                         "socratext_llm/extract/data/calibration.json).")],
+    results: Annotated[Path, typer.Option(help="Folder for calibration.json and calibration.md (figures).")] = Path("eval/results"),
+    specimens: Annotated[bool, typer.Option(help="Also list the fr_specimens values shown as valid with the new map.")] = True,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="OCR cache folder for the specimens.")] = Path(".cache/ocr"),
+) -> None:
+    """Fit the confidence calibration (isotonic) on runs' values and choose the review threshold; writes the
+    map, and the held-out and in-sample ECE and precision above the threshold per dataset."""
+    from ..evaluation.calibration import calibrate, calibration_markdown, specimen_markdown, specimen_review
+    from ..extract.confidence import shipped_calibration
+    from ..evaluation.report import reliability_svg
+
+    try:
+        calibration, figures = calibrate(runs)
+    except SocratextError as error:
+        report(error)
+        raise typer.Exit(error.exit_code) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(calibration.as_dict(), indent=1) + "\n", encoding="utf-8")
+    results.mkdir(parents=True, exist_ok=True)
+    markdown = calibration_markdown(figures)
+    settings = load_settings()
+    if specimens and (settings.datasets_dir / "fr_specimens").is_dir():
+        shipped_calibration.cache_clear()  # the map just written, when it is the package's
+        settings = settings.model_copy(update={"calibration_file": output, "review_threshold": None})
+        figures["fr_specimens"] = specimen_review(settings, cache_dir)
+        markdown += specimen_markdown(figures["fr_specimens"])
+    (results / "calibration.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (results / "calibration.md").write_text(markdown, encoding="utf-8")
+    for name, summary in figures["held_out"].items():
+        if summary:
+            (results / f"calibration-{name.replace('/', '_').replace(':', '_')}.svg").write_text(
+                reliability_svg(summary) + "\n", encoding="utf-8")
+    for name, summary in figures["held_out"].items():
+        above = (summary or {}).get("above_threshold") or {}
+        print(f"{name}: held-out ECE {summary and summary['ece']}, precision above {figures['review_threshold']}: "
+              f"{above.get('precision')}")
+    print(f"map written to {output} (review threshold {figures['review_threshold']})")

@@ -14,6 +14,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..datasets import dataset_dir
+from ..datasets.french_sets import iter_invoices_fr
 from ..datasets.funsd import FunsdForm, iter_forms
 from ..datasets.icdar2013 import iter_documents as iter_icdar2013
 from ..datasets.icdar2013 import read_gold as read_icdar2013
@@ -41,6 +42,11 @@ class EvalDataset:
     name = ""
     task = "fields"  # or "ocr": nothing to extract, the reading itself is scored; or "tables"
     schema: str | None = None
+    partial_gold = False  # True: a field an item's gold leaves out is unknown (not scored), not absent
+
+    def scores_field(self, item: EvalItem, name: str) -> bool:
+        """Whether a top-level field of this item is scored (with partial gold, only those the gold gives)."""
+        return not self.partial_gold or (item.gold or {}).get(name) not in (None, "", [])
 
     def __init__(self, settings: Settings, schema: str | None = None):
         self.settings = settings
@@ -256,9 +262,23 @@ class SyntheticFrDataset(EvalDataset):
         yield from items[:limit]
 
 
+class InvoicesFrDataset(EvalDataset):
+    """The invoices of ``invoices_fr`` whose expected fields are known, renamed to the invoice schema's
+    (``datasets/french_sets.py``). Each file gives some fields only: only those are scored, as the
+    French benchmark does (``bench/french.py``)."""
+
+    name = "invoices_fr"
+    schema = "invoice"
+    partial_gold = True
+
+    def items(self, limit: int | None = None) -> Iterator[EvalItem]:
+        for invoice in list(iter_invoices_fr(self.settings))[:limit]:
+            yield EvalItem(invoice.path.name, str(invoice.path), invoice.expected)
+
+
 SYNTHETIC_FR_DEFAULT = Path("build/synthetic_fr")
 BUILT_IN = {cls.name: cls for cls in (SroieDataset, FunsdDataset, TapuscorpusDataset, SyntheticFrDataset,
-                                       Icdar2013Dataset, PubtabnetDataset)}
+                                       Icdar2013Dataset, PubtabnetDataset, InvoicesFrDataset)}
 
 
 @lru_cache(maxsize=4)

@@ -10,11 +10,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from ..field_metrics import FieldScore
-from ..metrics import document_mean_prf, precision_recall_f1
+from ..metrics import (document_mean_prf, expected_calibration_error, precision_above, precision_recall_f1,
+                       reliability_bins)
 from .worker import EvalJob
 
 MODES = ("exact", "fuzzy")
 WORST_ERRORS = 30
+CALIBRATION_BINS = 10
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -73,6 +75,21 @@ def _table_scores(counts: Counter, per_document: list[dict]) -> dict:
     }
 
 
+def calibration_summary(confidences: list[float], outcomes: list[bool], threshold: float | None,
+                        bins: int = CALIBRATION_BINS) -> dict | None:
+    """How far confidences are from the share of values right (ECE over equal-width bins), the bins
+    themselves (a reliability diagram), and the precision of the values shown as confident."""
+    if not confidences:
+        return None
+    summary = {"values": len(confidences), "accuracy": round(sum(outcomes) / len(outcomes), 4),
+               "mean_confidence": round(statistics.mean(confidences), 4),
+               "ece": round(expected_calibration_error(confidences, outcomes, bins), 4), "bins": bins,
+               "reliability": [b.as_dict() for b in reliability_bins(confidences, outcomes, bins)]}
+    if threshold is not None:
+        summary["above_threshold"] = precision_above(confidences, outcomes, threshold)
+    return summary
+
+
 def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
     scores: dict[str, dict[str, FieldScore]] = {mode: {} for mode in MODES}
     worst: list[tuple] = []
@@ -82,6 +99,10 @@ def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
     per_document: list[dict] = []
     ms_per_page, extract_ms, tokens = [], [], []
     doctypes: dict[str, list[bool]] = defaultdict(list)
+    statuses: Counter = Counter()
+    confidences: list[float] = []
+    rights: list[bool] = []
+    threshold = None
     documents = valid = grounded = grounding_checks = 0
     with Path(predictions).open(encoding="utf-8") as stream:
         for number, line in enumerate(stream):
@@ -100,12 +121,17 @@ def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
             if "fields" not in record:
                 continue
             extract_ms.append(record["timings_ms"]["extract"])
+            statuses[record.get("extraction_status")] += 1
+            threshold = record.get("review_threshold", threshold)
             valid += record["schema_valid"]
             grounded += record["grounded"]
             grounding_checks += record["grounding_checks"]
             if record.get("llm_tokens"):
                 tokens.append(record["llm_tokens"])
             for index, outcome in enumerate(record["fields"]):
+                if "confidence" in outcome:
+                    confidences.append(outcome["confidence"])
+                    rights.append(outcome["exact"])
                 for mode in MODES:
                     scores[mode].setdefault(outcome["field"], FieldScore()).add(
                         outcome["gold"], outcome["predicted"], outcome[mode])
@@ -121,6 +147,8 @@ def aggregate(predictions: Path, job: EvalJob, config: dict) -> dict:
         "job": job.identity(), "documents": documents, "failures": sum(failures.values()),
         "failures_by_code": dict(failures), "fields": fields,
         "averages": {mode: _averages(scores[mode]) for mode in MODES},
+        "statuses": dict(statuses),
+        "calibration": calibration_summary(confidences, rights, threshold),
         "schema_valid_rate": round(valid / len(extract_ms), 4) if extract_ms else None,
         "grounding_rate": round(grounded / grounding_checks, 4) if grounding_checks else None,
         "llm_tokens_per_document": round(statistics.mean(tokens), 1) if tokens else None,

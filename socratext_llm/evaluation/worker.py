@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SocratextError
+from ..field_metrics import is_empty
 from ..extract.classify import decide_doctype
+from ..extract.confidence import value_raw_score
 from ..extract.pipeline import extract_document, resolve_doctype
 from ..extract.schemas import SchemaRegistry
 from ..ocr_cache import cached_ocr
@@ -76,7 +78,8 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
                                  "schema_name": decision.schema_name, "confidence": decision.confidence}
         doctype = resolve_doctype(item.schema or dataset.schema, job.settings)
         result = extract_document(document, doctype, job.engine, job.settings)
-        outcomes = compare(item.gold, result.data, doctype.schema, job.scoring)
+        outcomes = [outcome for outcome in compare(item.gold, result.data, doctype.schema, job.scoring)
+                    if dataset.scores_field(item, outcome.field.split(".")[0].split("[")[0])]
         fields = []
         for outcome in outcomes:
             entry = outcome.as_dict()
@@ -84,10 +87,13 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
                 entry["field"] = f"{item.schema}.{entry['field']}"
             evidence = result.evidence.get(outcome.pointer or "")
             entry["source_text"] = evidence.source_text if evidence else ""
+            if evidence is not None and not is_empty(outcome.predicted):  # a value shown with its confidence
+                entry["confidence"] = evidence.confidence
+                entry["raw_confidence"] = value_raw_score(evidence, result.checks, outcome.pointer)
             fields.append(entry)
         grounding = [check for check in result.checks if check.kind == "grounding"]
         record.update(
-            extraction_status=result.status, prediction=result.data, fields=fields,
+            extraction_status=result.status, review_threshold=result.review_threshold, prediction=result.data, fields=fields,
             schema_valid=not any(c.kind == "schema" and not c.ok for c in result.checks),
             grounded=sum(c.ok for c in grounding), grounding_checks=len(grounding), llm_tokens=result.llm_tokens)
         record["timings_ms"] = {"ocr": round(ocr_ms, 1), "extract": result.timings_ms["extract"]}

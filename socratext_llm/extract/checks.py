@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .normalize import AMOUNT, normalize_date, normalize_identifier, normalize_text, parse_amount
+from .normalize import AMOUNT, CURRENCY_SYMBOLS, normalize_date, normalize_identifier, normalize_text, parse_amount
 from .result import Check
 from ..french.mrz import mrz_errors
 from .schemas import HINT, DocumentType, data_validator
@@ -82,6 +82,7 @@ class GroundingIndex:
     """The document text in the forms values are compared in: amounts, dates, identifiers, loose text."""
 
     def __init__(self, text: str):
+        self.raw = text
         self.loose = normalize_text(text)
         # a sentence read across a line break: the hyphen that cut a word at the end of a line is not its own
         self.joined = normalize_text(re.sub(r"(\w)[-\u00ad]\s*\n\s*(\w)", r"\1\2", text))
@@ -102,6 +103,9 @@ class GroundingIndex:
             return (normalize_date(text) or text) in self.dates
         if hints.get("normalizer") in ("siret", "siren", "iban", "nir", "bic", "identifier"):
             return normalize_identifier(re.sub(r"[^\w]", "", text)) in self.compact
+        if hints.get("normalizer") == "currency":  # 'EUR' from a printed '€'
+            return text.lower() in self.loose.split() or any(
+                symbol in self.raw for symbol, code in CURRENCY_SYMBOLS.items() if code == text.upper())
         if hints.get("normalizer") == "amount":
             amount = parse_amount(text)
             return amount is not None and round(amount, 2) in self.amounts

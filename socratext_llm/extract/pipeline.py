@@ -12,7 +12,8 @@ from ..settings import Settings, load_settings
 from .base import get_extraction_engine
 from .classify import guess_doctype
 from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
-from .result import DoctypeDecision, ExtractionResult
+from .confidence import calibration_of, review_threshold_of, score_evidence
+from .result import Check, DoctypeDecision, Evidence, ExtractionResult, Status, value_at
 from .schemas import DocumentType, SchemaRegistry
 from .tables import text_with_table_rows
 
@@ -56,16 +57,37 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
     checks = (schema_checks(values.data, doctype) + domain_checks(values.data, doctype)
               + consistency_checks(values.data, doctype)
               + grounding_checks(values.data, doctype, text_with_table_rows(document), machine_read) + values.checks)
-    if any(c.kind == "schema" and not c.ok for c in checks):
-        status = "failure"
-    elif any(not c.ok for c in checks):
-        status = "partial"
-    else:
-        status = "success"
+    calibration = calibration_of(settings)
+    threshold = review_threshold_of(settings, calibration)
+    score_evidence(values.evidence, checks, calibration)
+    status, review = decide_status(values.data, values.evidence, checks, doctype, threshold)
     return ExtractionResult(schema_name=doctype.name, source=document.source, engine=engine_name, status=status,
-                            data=values.data, evidence=values.evidence, checks=checks,
-                            timings_ms={"extract": round(extract_ms, 2)}, llm_tokens=values.llm_tokens,
-                            doctype=decision)
+                            data=values.data, evidence=values.evidence, checks=checks, review=review,
+                            review_threshold=threshold, timings_ms={"extract": round(extract_ms, 2)},
+                            llm_tokens=values.llm_tokens, doctype=decision)
+
+
+def decide_status(data: dict, evidence: dict[str, Evidence], checks: list[Check], doctype: DocumentType,
+                  threshold: float) -> tuple[Status, list[str]]:
+    """The result's status and why it is not ``success``: ``failure`` when the data breaks the schema
+    (beyond a required field left empty), ``needs_review`` when a check failed, a required field is
+    missing or a value is below the review threshold, ``partial`` when only an engine fell short (an
+    LLM unavailable: what is there is sound, something may be missing)."""
+    missing = [name for name in doctype.schema.get("required", []) if data.get(name) in (None, "", [])]
+    missing_pointers = {f"/{name}" for name in missing}
+    broken = [c for c in checks if c.kind == "schema" and not c.ok and c.field not in missing_pointers
+              and "is a required property" not in c.message]
+    if broken:
+        return "failure", [f"{c.field or '/'}: {c.message}" for c in broken]
+    review = [f"/{name}: required field missing" for name in missing]
+    review += [f"{c.field or 'document'}: {c.message}" for c in checks
+               if not c.ok and c.kind not in ("schema", "engine")]
+    review += [f"{pointer}: confidence {e.confidence:.3f} below {threshold:.2f}" for pointer, e in evidence.items()
+               if e.confidence < threshold and value_at(data, pointer) not in (None, "", [])]
+    if review:
+        return "needs_review", review
+    engine = [f"engine: {c.message}" for c in checks if c.kind == "engine" and not c.ok]
+    return ("partial", engine) if engine else ("success", [])
 
 
 def read_and_extract(path: Path, options: ExtractOptions, settings: Settings,

@@ -14,7 +14,8 @@ class Evidence(BaseModel):
     page: int | None = None
     bbox: BBox | None = None
     source_text: str = ""
-    confidence: float = Field(0.0, ge=0.0, le=1.0)
+    confidence: float = Field(0.0, ge=0.0, le=1.0, description="Calibrated probability that the value is right "
+                              "(extract/confidence.py); below the result's review_threshold it needs review.")
     engine: str
     signals: dict[str, float | bool | str] = Field(
         default_factory=dict,
@@ -35,7 +36,10 @@ class Check(BaseModel):
     message: str
 
 
-Status = Literal["success", "partial", "failure"]
+# success: every value valid and confident; needs_review: a person must look (a check failed, a required
+# field is missing, a value is below the review threshold); partial: what is there is sound but an engine
+# could not run in full (an LLM unavailable, rules only); failure: no usable result. See docs/confidence.md.
+Status = Literal["success", "needs_review", "partial", "failure"]
 
 
 class DoctypeDecision(BaseModel):
@@ -58,6 +62,8 @@ class ExtractionResult(BaseModel):
     evidence: dict[str, Evidence] = Field(default_factory=dict, description="By JSON pointer of the value.")
     checks: list[Check] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    review: list[str] = Field(default_factory=list, description="Why the status is not success, one line each.")
+    review_threshold: float | None = Field(None, description="Values with a lower confidence need review.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
     llm_tokens: int | None = None
     doctype: DoctypeDecision | None = Field(None, description="Set when the type was detected (schema 'auto').")
@@ -65,3 +71,15 @@ class ExtractionResult(BaseModel):
     @property
     def failed_checks(self) -> list[Check]:
         return [check for check in self.checks if not check.ok]
+
+
+def value_at(data: Any, pointer: str) -> Any:
+    """The value a JSON pointer names in extracted data ('/items/0/total'), None where there is none."""
+    for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
+            return None
+    return data

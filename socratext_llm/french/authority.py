@@ -3,7 +3,7 @@
 An MRZ holds check digits and a 2D-Doc a signature: both are stronger evidence than the OCR text of
 the printed fields. An engine's result is given these values (evidence engine ``mrz`` or
 ``2d-doc``), and where the printed value the engine found disagrees, a failed consistency check
-says so (the result is then ``partial``). Only fields the document type has are filled, so a
+says so (the result then needs review). Only fields the document type has are filled, so a
 schema that lacks one simply does not get it.
 """
 from __future__ import annotations
@@ -131,7 +131,8 @@ def mrz_field(document: Document) -> tuple[list[str], Evidence] | None:
         return None
     mrz, code, page = found
     return mrz.lines, Evidence(page=page, bbox=code.bbox, source_text=" ".join(mrz.lines),
-                               confidence=1.0 if mrz.valid else 0.5, engine=MRZ_ENGINE)
+                               confidence=1.0 if mrz.valid else 0.5, engine=MRZ_ENGINE,
+                               signals=machine_signals(MRZ_ENGINE, mrz.valid))
 
 
 def document_2ddocs(document: Document, certificates_dir: Path | None) -> list[tuple[TwoDDoc, MachineReadable, int]]:
@@ -159,6 +160,19 @@ def _twoddoc_value(document: TwoDDoc, source: str) -> str | None:
         return " ".join(part for part in field.value.split("/")[1 if field.value.split("/")[0] in CIVILITY else 0:]
                         if part)
     return field.value
+
+
+def machine_signals(engine: str, trusted: bool) -> dict[str, float | bool | str]:
+    """Confidence signals of a machine-read value: authoritative when its check digits or signature hold,
+    otherwise a value read by its form whose check failed (an MRZ) or could not be made (an unknown
+    2D-Doc certificate)."""
+    signals: dict[str, float | bool | str] = {"source": engine, "label_score": 1.0, "grounding": "exact",
+                                              "ocr_confidence": 1.0}
+    if trusted:
+        signals["authoritative"] = "2ddoc" if engine == TWODDOC_ENGINE else "mrz"
+    elif engine == MRZ_ENGINE:
+        signals["validator"] = False
+    return signals
 
 
 class Authorities:
@@ -201,8 +215,8 @@ def apply_machine_readable(document: Document, schema_name: str, fields: dict[st
                 row = _row_of(mrz, attribute)
                 row_box = code.line_boxes[row] if row < len(code.line_boxes) else code.bbox
                 authorities.apply(name, getattr(mrz, attribute), Evidence(
-                    page=page, bbox=row_box, source_text=mrz.lines[row],
-                    confidence=1.0 if trusted else 0.5, engine=MRZ_ENGINE), "MRZ", cross_check=trusted)
+                    page=page, bbox=row_box, source_text=mrz.lines[row], confidence=1.0 if trusted else 0.5,
+                    engine=MRZ_ENGINE, signals=machine_signals(MRZ_ENGINE, trusted)), "MRZ", cross_check=trusted)
     mapping_2d = {name: sources for name, sources in TWODDOC_FIELDS.get(schema_name, {}).items() if name in fields}
     for twoddoc, code, page in document_2ddocs(document, certificates_dir) if mapping_2d else []:
         verified = twoddoc.signature_status in (VERIFIED, VERIFIED_TEST)
@@ -223,6 +237,7 @@ def apply_machine_readable(document: Document, schema_name: str, fields: dict[st
                 evidence.pop(f"/{name}", None)
                 continue
             authorities.apply(name, value, Evidence(page=page, bbox=code.bbox, source_text=f"2D-Doc {source}",
-                                                    confidence=1.0 if verified else 0.9, engine=TWODDOC_ENGINE),
+                                                    confidence=1.0 if verified else 0.9, engine=TWODDOC_ENGINE,
+                                                    signals=machine_signals(TWODDOC_ENGINE, verified)),
                               "2D-Doc", cross_check=True)
     return authorities.checks

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from ..errors import SocratextError
 from ..extract.base import extraction_engines
+from ..extract.confidence import LOW_CONFIDENCE, value_problems
 from ..extract.pipeline import AUTO, ExtractOptions, default_engine_name, read_and_extract
-from ..extract.result import ExtractionResult
+from ..extract.result import ExtractionResult, value_at
 from ..extract.schema_builder import schema_from_fields
 from ..extract.schemas import SchemaRegistry, save_user_schema, validate_schema
 from ..document import Document
@@ -83,27 +84,39 @@ def annotations(document: Document, result: ExtractionResult, page_index: int, s
     return boxes
 
 
+def verdict(problems: list[str], confidence: float | None, threshold: float | None) -> str:
+    """'✔ valide' only for a value that passed its checks with a confidence at or above the review
+    threshold (``value_problems``); otherwise 'à vérifier' and why."""
+    reasons = [CHECK_WORDS.get(kind, kind) for kind in problems if kind != LOW_CONFIDENCE]
+    if confidence is None:
+        reasons.append("sans preuve")
+    elif LOW_CONFIDENCE in problems:
+        reasons.append(f"confiance {confidence:.3f} < seuil {threshold:.2f}")
+    return "⚠ à vérifier : " + ", ".join(reasons) if reasons else "✔ valide"
+
+
 def field_rows(result: ExtractionResult) -> list[list]:
-    """One row per value: field, value, engine, confidence, checks in words."""
+    """One row per value: field, value, engine, confidence, and its verdict with the reasons."""
+    problems = value_problems(result)
+    rows = [[pointer.strip("/"), _short(value_at(result.data, pointer)), evidence.engine, round(evidence.confidence, 2),
+             verdict(problems[pointer], evidence.confidence, result.review_threshold)]
+            for pointer, evidence in result.evidence.items()]
     failed: dict[str, list[str]] = {}
     for check in result.failed_checks:
-        failed.setdefault(check.field or "", []).append(CHECK_WORDS.get(check.kind, check.kind))
-    rows = []
-    for pointer, evidence in result.evidence.items():
-        value = _at(result.data, pointer)
-        problems = failed.get(pointer, [])
-        rows.append([pointer.strip("/"), _short(value), evidence.engine, round(evidence.confidence, 2),
-                     "✔ valide" if not problems else "⚠ " + ", ".join(problems)])
+        failed.setdefault(check.field or "", []).append(check.kind)
     for name, value in result.data.items():
         if f"/{name}" not in result.evidence and value not in (None, "", []) and not isinstance(value, list):
-            rows.append([name, _short(value), result.engine, None, "⚠ " + ", ".join(failed.get(f"/{name}", ["sans preuve"]))])
+            rows.append([name, _short(value), result.engine, None, verdict(failed.get(f"/{name}", []), None, None)])
     return rows
 
 
-def _at(data, pointer: str):
-    for part in pointer.strip("/").split("/"):
-        data = data[int(part)] if isinstance(data, list) else data.get(part) if isinstance(data, dict) else None
-    return data
+def status_line(result: ExtractionResult) -> str:
+    """The result's status in words: 'à vérifier' with its first reasons when it needs review."""
+    if result.status == "success":
+        return "✔ valide"
+    words = {"needs_review": "à vérifier", "partial": "partiel", "failure": "échec"}[result.status]
+    shown = "; ".join(result.review[:3]) + (f" (+{len(result.review) - 3})" if len(result.review) > 3 else "")
+    return f"⚠ {words}" + (f" : {shown}" if shown else "")
 
 
 def _short(value) -> str:
@@ -161,7 +174,8 @@ def build_demo(settings: Settings, private: Path) -> gr.Blocks:
         download = fresh_download(downloads)
         download.write_text(result.model_dump_json(indent=2), encoding="utf-8")
         summary = (f"**Type de document** : `{result.schema_name}` · **moteur** : `{result.engine}` · "
-                   f"**statut** : `{result.status}` · {len(result.failed_checks)} contrôle(s) en échec · "
+                   f"**statut** : `{result.status}` — {status_line(result)} · "
+                   f"{len(result.failed_checks)} contrôle(s) en échec · "
                    f"OCR {result.timings_ms.get('ocr', 0):.0f} ms, extraction {result.timings_ms['extract']:.0f} ms")
         return ((image, annotations(document, result, 0, image.size)), result.data, field_rows(result),
                 str(download), summary, None,  # the upload is gone from disk: clear it from the page too

@@ -19,11 +19,13 @@ from ...has.statements import extract_metadata, extract_statements
 from .. import user_patterns
 from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
+from ..checks import domain_checks
 from ..result import Evidence
-from ..schemas import DocumentType
+from ..classify import auto_candidates
+from ..schemas import DocumentType, SchemaRegistry
 from ..labels import LabelVocabulary
 from ..tables import TableIndex, rows_from_tables, value_from_tables
-from ..textmatch import (PlacedLine, contains_any, find_label, lines_below, placed_lines, right_neighbour,
+from ..textmatch import (PlacedLine, contains_any, find_label, fold, lines_below, placed_lines, right_neighbour,
                          right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
@@ -31,6 +33,13 @@ HEADER_LINES = 8
 LINE_ITEM_KEYS = {"description", "quantity", "unit_price", "total_price"}
 ROUNDING = 0.05
 ENGINE = "rules"
+# how much the way a value was found vouches for it (a confidence signal, calibrated later)
+LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.4, "heading": 0.5,
+                "line_item": 0.5, "statement": 0.5, "date_form": 0.3, "form": 0.0}
+BELOW_LABEL = 0.7  # factor of a value under its label (a column's cell, the next row's text), not beside it
+INSIDE_PHRASE = 0.6  # factor of a label found after other words ('Part employeur' is no 'Employeur')
+LABEL_INSIDE_VALUE = re.compile(r"[A-Za-zÀ-ÿ]{3,}\s*:\s*\S|[A-Za-zÀ-ÿ]{2,}\s*/|/\s*[A-Za-zÀ-ÿ]{2,}")
+BARE_INTEGER = re.compile(r"\s*-?\d{1,4}\s*")
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
 LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
@@ -74,11 +83,14 @@ class Reader:
     def taken(self, placed: PlacedLine, start: int, end: int) -> bool:
         return any(line == id(placed.line) and start < e and s < end for line, s, e in self.used)
 
-    def record(self, pointer: str, placed: PlacedLine, start: int, end: int, confidence_factor: float = 1.0) -> None:
+    def record(self, pointer: str, placed: PlacedLine, start: int, end: int, label_score: float = 1.0) -> None:
+        """The value read at characters start..end of a line; ``label_score`` says how it was found
+        (1 beside its label, 0 by its form alone: see ``LABEL_SCORES``)."""
         self.used.append((id(placed.line), start, end))
         box, confidence = span_box(placed.line, start, end)
         self.evidence[pointer] = Evidence(page=placed.page, bbox=box, source_text=placed.text,
-                                          confidence=round(confidence * confidence_factor, 3), engine=ENGINE)
+                                          confidence=round(confidence, 3), engine=ENGINE,
+                                          signals=_signals(confidence, label_score))
 
 
 def _candidates_after_label(reader: Reader, placed: PlacedLine, span: tuple[int, int]):
@@ -118,12 +130,13 @@ def _matches_of_label(reader: Reader, label: str, field: dict, excluded: list[st
                 continue  # a code's form inside a phrase beside the label ('CENTRE AFFAIRES GRD')
             if parsed is not None:
                 rank = (not parsed.valid, not beside and _column_head(reader, placed), order)
-                found.append((rank, (parsed.value, target, offset + parsed.start, offset + parsed.end)))
+                found.append((rank, (parsed.value, target, offset + parsed.start, offset + parsed.end,
+                                     _label_fit(placed.folded[:span[0]], beside))))
                 break
     return sorted(found, key=lambda entry: entry[0])
 
 
-def _labelled(reader: Reader, field: dict, hints: dict) -> tuple[Any, PlacedLine, int, int] | None:
+def _labelled(reader: Reader, field: dict, hints: dict) -> tuple | None:
     """Labels are tried in their order of preference; 'select' picks among one label's matches
     (or among all labels' matches for 'largest')."""
     labels, excluded = hints.get("labels", []), hints.get("exclude_labels", [])
@@ -348,6 +361,62 @@ def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, Pl
     return items[: field.get("maxItems", 100)]
 
 
+def _signals(ocr_confidence: float | None, label_score: float) -> dict[str, float | bool | str]:
+    """What a rules value's confidence is computed from (``Evidence.signals``): read from one line of the
+    document (grounding 'line'), the validator's verdict added once every field is read."""
+    signals: dict[str, float | bool | str] = {"source": ENGINE, "label_score": label_score, "grounding": "line"}
+    if ocr_confidence is not None:
+        signals["ocr_confidence"] = round(ocr_confidence, 3)
+    return signals
+
+
+def _label_fit(before_label: str, beside: bool) -> float:
+    """How well a label vouches for its value: printed on its own and with the value beside it, 1; under
+    it, or ending a longer phrase (a word just before it: 'Part employeur'; not 'du 1er mars 2026 au'), less."""
+    score = LABEL_SCORES["label"] * (1.0 if beside else BELOW_LABEL)
+    return round(score * (INSIDE_PHRASE if re.search(r"[a-z]{2,}\W*$", before_label) else 1.0), 3)
+
+
+def _is_date(field: dict) -> bool:
+    return field.get("format") == "date" or field.get("x-socratext", {}).get("normalizer") == "date"
+
+
+def _number_in_prose(text: str, start: int, end: int, field: dict) -> bool:
+    """A number or code (no letter in it, not a date) followed by words: '156' of '156 University Ave'."""
+    if _is_date(field):
+        return False
+    return not re.search(r"[A-Za-zÀ-ÿ]", text[start:end]) and len(re.findall(r"[A-Za-zÀ-ÿ]{2,}", text[end:])) >= 2
+
+
+def _label_like(value: Any, own: LabelVocabulary, others: list[LabelVocabulary]) -> bool:
+    """A text value that holds a printed label ('Facture TTC Montant total à': a phrase of its own type's
+    labels, or of two words or more of another type's), a 'label : value' pair, or a word beside a slash
+    (bilingual labels: 'Lieu / Place of birth')."""
+    if not isinstance(value, str):
+        return False
+    if LABEL_INSIDE_VALUE.search(value):
+        return True
+    words = re.findall(r"\w+", fold(value))
+
+    def holds(phrase: tuple[str, ...]) -> bool:
+        return any(tuple(words[i:i + len(phrase)]) == phrase for i in range(len(words) - len(phrase) + 1))
+
+    return any((len(p) >= 2 or len(p[0]) >= 6) and holds(p) for p in own.phrases) or \
+        any(len(p) >= 2 and holds(p) for vocabulary in others for p in vocabulary.phrases)
+
+
+def _completeness(row: dict, field: dict) -> float:
+    """Share of an item's fields that hold a value (a bank operation without its amount is suspect)."""
+    names = list(field.get("items", {}).get("properties", {})) or list(row)
+    return round(sum(row.get(name) not in (None, "", []) for name in names) / max(1, len(names)), 3)
+
+
+def _with_signals(evidence: Evidence, label_score: float) -> Evidence:
+    """A table cell's evidence (its words' OCR confidence is not kept with the cell)."""
+    evidence.signals.update(_signals(None, label_score))
+    return evidence
+
+
 def _graded_statements(reader: Reader, document: Document) -> list[tuple[dict, Evidence]]:
     """HAS statements (``has/statements.py``), each with its evidence box back in page pixels."""
     found = []
@@ -357,7 +426,8 @@ def _graded_statements(reader: Reader, document: Document) -> list[tuple[dict, E
         x0, y0, x1, y1 = (value * scale for value in statement.bbox)
         found.append((statement.model_dump(mode="json"),
                       Evidence(page=page.index, bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1), source_text=statement.text,
-                               confidence=0.8, engine=ENGINE)))
+                               confidence=1.0, engine=ENGINE,
+                               signals=_signals(1.0, LABEL_SCORES["statement"]))))
     return found
 
 
@@ -375,6 +445,15 @@ class RulesEngine(ExtractionEngine):
             checks = apply_invoice_rules(reader, doctype.schema, data)
         checks += apply_machine_readable(document, doctype.name, doctype.fields, data, reader.evidence,
                                          self.settings.twoddoc_certificates_dir)
+        for check in domain_checks(data, doctype):  # the validator's verdict is a confidence signal
+            if check.field in reader.evidence:
+                reader.evidence[check.field].signals["validator"] = check.ok
+        others = [LabelVocabulary(other) for other in auto_candidates(SchemaRegistry(self.settings))
+                  if other.name != doctype.name]
+        for name, value in data.items():
+            evidence = reader.evidence.get(f"/{name}")
+            if evidence is not None and evidence.engine == ENGINE and "enum" not in doctype.fields[name]:
+                evidence.signals["label_like"] = _label_like(value, reader.vocabulary, others)
         return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
@@ -385,13 +464,13 @@ class RulesEngine(ExtractionEngine):
             found = _header(reader, field, hints)
             if found:
                 reader.anchors[name] = found[1]
-                reader.record(pointer, found[1], 0, len(found[1].text), 0.8)
+                reader.record(pointer, found[1], 0, len(found[1].text), LABEL_SCORES["header"])
                 return found[0]
         elif strategy == "block_after":
             found = _block_after(reader, field, hints)
             if found:
                 reader.anchors[name] = found[1][-1]
-                reader.record(pointer, found[1][0], 0, len(found[1][0].text), 0.7)
+                reader.record(pointer, found[1][0], 0, len(found[1][0].text), LABEL_SCORES["block"])
                 return found[0]
         elif strategy == "mrz":
             found = mrz_field(document)
@@ -411,13 +490,13 @@ class RulesEngine(ExtractionEngine):
         elif strategy == "largest_heading":
             heading = _largest_heading(reader, document)
             if heading:
-                reader.record(pointer, heading[0], 0, len(heading[0].text), 0.8)
+                reader.record(pointer, heading[0], 0, len(heading[0].text), LABEL_SCORES["heading"])
                 return heading[1][: field.get("maxLength", 300)]
         elif "keywords_map" in hints:
             for value, keywords in hints["keywords_map"].items():
                 for placed in reader.lines:
                     if contains_any(placed, keywords):
-                        reader.record(pointer, placed, 0, len(placed.text), 0.8)
+                        reader.record(pointer, placed, 0, len(placed.text), LABEL_SCORES["keywords"])
                         return value
         else:
             # a code of fixed form (IBAN, BIC) printed in boxes is read from its grid before the text, whose
@@ -425,17 +504,21 @@ class RulesEngine(ExtractionEngine):
             found = None if "pattern" in hints else _labelled(reader, field, hints) if hints.get("labels") else None
             from_table = value_from_tables(reader.tables, field) if found is None else None
             if from_table:
-                reader.evidence[pointer] = from_table[1].evidence(ENGINE)
+                reader.evidence[pointer] = _with_signals(from_table[1].evidence(ENGINE), LABEL_SCORES["table"])
                 return from_table[0]
             if found is None and "pattern" in hints and hints.get("labels"):
                 found = _labelled(reader, field, hints)
-            factor = 1.0
-            if found is None:
-                found, factor = _anywhere(reader, field), 0.6
+            how = "label"
+            if found is None:  # a calendar date is a telling form; a code's pattern, less so
+                found, how = _anywhere(reader, field), "date_form" if _is_date(field) else "form"
             if found:
-                value, placed, start, end = found
+                value, placed, start, end = found[:4]
                 reader.anchors[name] = placed
-                reader.record(pointer, placed, start, end, factor)
+                reader.record(pointer, placed, start, end, found[4] if len(found) > 4 else LABEL_SCORES[how])
+                if hints.get("normalizer") == "amount" and BARE_INTEGER.fullmatch(placed.text[start:end]):
+                    reader.evidence[pointer].signals["bare_amount"] = True  # '31' of 'au 31 janvier', 'Page 1'
+                if _number_in_prose(placed.text, start, end, field):
+                    reader.evidence[pointer].signals["in_prose"] = True
                 return value
         return [] if "array" in field_types(field) else None
 
@@ -445,14 +528,17 @@ class RulesEngine(ExtractionEngine):
         else:  # line_items: a table naming the columns first, else a receipt's printed lines
             from_table = rows_from_tables(reader.tables, field)
             if from_table:
-                for index, (_, where) in enumerate(from_table):
-                    reader.evidence[f"/{name}/{index}"] = where.evidence(ENGINE, 0.8)
+                for index, (row, where) in enumerate(from_table):
+                    reader.evidence[f"/{name}/{index}"] = _with_signals(where.evidence(ENGINE), LABEL_SCORES["table"])
+                    reader.evidence[f"/{name}/{index}"].signals["completeness"] = _completeness(row, field)
                 return [row for row, _ in from_table]
             if not LINE_ITEM_KEYS <= set(field.get("items", {}).get("properties", {})):
                 return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
-        for index, (_, placed) in enumerate(rows):
-            reader.record(f"/{name}/{index}", placed, 0, len(placed.text), 0.8)
+        for index, (row, placed) in enumerate(rows):
+            reader.record(f"/{name}/{index}", placed, 0, len(placed.text),
+                          LABEL_SCORES["label" if strategy == "key_values" else "line_item"])
+            reader.evidence[f"/{name}/{index}"].signals["completeness"] = _completeness(row, field)
         return [row for row, _ in rows]
 
 

@@ -1,0 +1,206 @@
+"""Each value's confidence: a raw score from its signals, mapped through a calibration fitted on evaluation runs.
+
+The raw score (``raw_score``) orders values by how much their signals vouch for them: a value beside its
+label, passing its validator, read from confident OCR, found in the text, confirmed by a second engine or
+read from an MRZ or 2D-Doc scores high; a failed check pulls it down. It is not a probability. The
+calibration map (isotonic regression, ``fit_isotonic``) turns it into one: the share of values with that
+score that were right on the runs it was fitted on (``socratext eval calibrate``). The fitted map ships as
+``data/calibration.json``, with the runs it was fitted on and the review threshold chosen from them.
+Everything here is a pure function of its arguments, except ``shipped_calibration`` which reads that file.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration.json"
+DEFAULT_REVIEW_THRESHOLD = 0.9  # used only when no calibration file says which threshold its data chose
+CHECK_KINDS_THAT_COUNT = ("domain", "consistency", "grounding", "schema", "engine")
+LOW_CONFIDENCE = "low_confidence"
+
+# log-odds each signal adds; hand-set to order values, the calibration map makes them probabilities
+BIAS = -1.0
+LABEL_WEIGHT = 2.5  # times label_score (0 found by form alone, 1 beside its label)
+UNKNOWN_LABEL_SCORE = 0.5  # an engine that does not say how it found the value (an LLM citing no label)
+VALIDATOR = {True: 1.5, False: -3.0}
+OCR_WEIGHT = 3.0  # times (ocr_confidence - 1): a word read at 0.6 costs 1.2
+GROUNDING = {"line": 1.0, "exact": 0.8, "fuzzy": -0.5, "none": -2.5}
+AGREEMENT = {True: 1.5, False: -1.5}
+AUTHORITATIVE = 4.0
+FAILED_CHECK = -3.0  # per kind of check the value failed
+PASSED_CONSISTENCY = 1.5  # a total that equals the sum of its parts vouches for all of them
+COMPLETENESS_WEIGHT = 4.0  # times (completeness - 1): an item missing a quarter of its fields costs 1
+SUSPECT = {"label_like": -3.0, "bare_amount": -2.0, "in_prose": -1.5}  # signs of a label or a stray number read
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def _number(signals: Mapping, name: str) -> float | None:
+    value = signals.get(name)
+    return min(1.0, max(0.0, float(value))) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable[str] = (),
+              passed_consistency: bool = False) -> float:
+    """The uncalibrated score (0-1) of a value from its evidence signals, the kinds of check it failed,
+    and whether a consistency check (a sum, an order) about it passed.
+
+    Absent signals count for nothing (an engine that fills fewer signals gets a flatter score)."""
+    z = BIAS
+    label = _number(signals, "label_score")
+    z += LABEL_WEIGHT * (label if label is not None else UNKNOWN_LABEL_SCORE)
+    validator = signals.get("validator")
+    if isinstance(validator, bool):
+        z += VALIDATOR[validator]
+    ocr = _number(signals, "ocr_confidence")
+    if ocr is not None:
+        z += OCR_WEIGHT * (ocr - 1.0)
+    completeness = _number(signals, "completeness")
+    if completeness is not None:
+        z += COMPLETENESS_WEIGHT * (completeness - 1.0)
+    z += GROUNDING.get(str(signals.get("grounding", "")), 0.0)
+    agree = signals.get("engines_agree")
+    if isinstance(agree, bool):
+        z += AGREEMENT[agree]
+    z += sum(weight for name, weight in SUSPECT.items() if signals.get(name) is True)
+    if signals.get("authoritative"):
+        z += AUTHORITATIVE
+    failed = set(failed_checks) & set(CHECK_KINDS_THAT_COUNT)
+    z += FAILED_CHECK * len(failed)
+    if passed_consistency and "consistency" not in failed:
+        z += PASSED_CONSISTENCY
+    return round(_sigmoid(z), 6)
+
+
+@dataclass(frozen=True)
+class CalibrationMap:
+    """A monotone map from raw score to probability of being right: linear between fitted points,
+    flat beyond them. No points: the identity (an uncalibrated install)."""
+
+    xs: tuple[float, ...] = ()
+    ys: tuple[float, ...] = ()
+    review_threshold: float = DEFAULT_REVIEW_THRESHOLD
+    fitted_on: tuple = field(default=(), compare=False)
+
+    def __call__(self, raw: float) -> float:
+        raw = min(1.0, max(0.0, float(raw)))
+        if not self.xs:
+            return raw
+        if raw <= self.xs[0]:
+            return self.ys[0]
+        if raw >= self.xs[-1]:
+            return self.ys[-1]
+        right = bisect.bisect_right(self.xs, raw)
+        x0, x1, y0, y1 = self.xs[right - 1], self.xs[right], self.ys[right - 1], self.ys[right]
+        return y0 if x1 == x0 else y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
+
+    def as_dict(self) -> dict:
+        return {"method": "isotonic", "x": list(self.xs), "y": list(self.ys),
+                "review_threshold": self.review_threshold, "fitted_on": list(self.fitted_on)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> CalibrationMap:
+        xs, ys = [float(x) for x in data.get("x", [])], [float(y) for y in data.get("y", [])]
+        if len(xs) != len(ys) or any(b < a for a, b in zip(xs, xs[1:])) or any(b < a for a, b in zip(ys, ys[1:])) \
+                or any(not 0.0 <= v <= 1.0 for v in xs + ys):
+            raise ValueError("a calibration map needs as many x as y, both non-decreasing, within 0-1")
+        return cls(tuple(xs), tuple(ys), float(data.get("review_threshold", DEFAULT_REVIEW_THRESHOLD)),
+                   tuple(data.get("fitted_on", ())))
+
+
+def fit_isotonic(scores: Sequence[float], outcomes: Sequence[bool], review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
+                 fitted_on: Sequence = ()) -> CalibrationMap:
+    """Pool adjacent violators: the non-decreasing step function closest (least squares) to the
+    outcomes ordered by score; each pooled block becomes one point (its mean score, its accuracy)."""
+    if len(scores) != len(outcomes):
+        raise ValueError("as many scores as outcomes")
+    if not scores:
+        return CalibrationMap(review_threshold=review_threshold, fitted_on=tuple(fitted_on))
+    # equal scores are one observation with their mean outcome (ties must map to one value)
+    grouped: dict[float, list[float]] = {}
+    for score, outcome in zip(scores, outcomes):
+        grouped.setdefault(float(score), []).append(float(bool(outcome)))
+    blocks: list[list[float]] = []  # [sum of x·w, sum of y·w, weight]
+    for score in sorted(grouped):
+        values = grouped[score]
+        blocks.append([score * len(values), sum(values), float(len(values))])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+            last = blocks.pop()
+            for index in range(3):
+                blocks[-1][index] += last[index]
+    xs = tuple(round(b[0] / b[2], 6) for b in blocks)
+    ys = tuple(round(b[1] / b[2], 6) for b in blocks)
+    return CalibrationMap(xs, ys, review_threshold, tuple(fitted_on))
+
+
+def value_confidence(signals: Mapping[str, float | bool | str], failed_checks: Iterable[str] = (),
+                     passed_consistency: bool = False, calibration: CalibrationMap | None = None) -> float:
+    """The calibrated confidence of one value (what users see, and what the review threshold applies to)."""
+    calibration = calibration if calibration is not None else shipped_calibration()
+    return round(calibration(raw_score(signals, failed_checks, passed_consistency)), 4)
+
+
+def load_calibration(path: Path) -> CalibrationMap:
+    return CalibrationMap.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def shipped_calibration() -> CalibrationMap:
+    """The map fitted by `socratext eval calibrate` and shipped with the package; the identity when absent."""
+    return load_calibration(CALIBRATION_FILE) if CALIBRATION_FILE.is_file() else CalibrationMap()
+
+
+def calibration_of(settings) -> CalibrationMap:
+    """The map the settings name (``SOCRATEXT_CALIBRATION_FILE``), else the shipped one."""
+    return load_calibration(settings.calibration_file) if settings.calibration_file else shipped_calibration()
+
+
+def review_threshold_of(settings, calibration: CalibrationMap) -> float:
+    """``SOCRATEXT_REVIEW_THRESHOLD`` when set, else the threshold chosen with the calibration map."""
+    return settings.review_threshold if settings.review_threshold is not None else calibration.review_threshold
+
+
+def _about(check, pointer: str) -> bool:
+    return bool(check.field) and (check.field == pointer or check.field.startswith(pointer + "/"))
+
+
+def failed_kinds(checks: Iterable, pointer: str) -> set[str]:
+    """Kinds of the failed checks about a value or anything inside it (an item's total, an item's field)."""
+    return {check.kind for check in checks if not check.ok and _about(check, pointer)}
+
+
+def consistency_passed(checks: Sequence, pointer: str) -> bool:
+    """A consistency check that names the value (a sum's total, an order's first field) passed; the
+    parts of a sum are not named by its check and get nothing from it."""
+    return any(check.ok and check.kind == "consistency" and _about(check, pointer) for check in checks)
+
+
+def value_raw_score(evidence, checks: Sequence, pointer: str) -> float:
+    """The raw score of the value at ``pointer`` given the result's checks (what calibration is fitted on)."""
+    return raw_score(evidence.signals, failed_kinds(checks, pointer), consistency_passed(checks, pointer))
+
+
+def score_evidence(evidence: Mapping, checks: Sequence, calibration: CalibrationMap) -> None:
+    """Set every evidence's confidence, in place, to its value's calibrated confidence."""
+    for pointer, item in evidence.items():
+        item.confidence = round(calibration(value_raw_score(item, checks, pointer)), 4)
+
+
+def value_problems(result) -> dict[str, list[str]]:
+    """For each value with evidence, why it must be checked by a person: the kinds of check it failed
+    and 'low_confidence' below the result's review threshold; an empty list is a value shown as valid."""
+    threshold = result.review_threshold
+    problems = {}
+    for pointer, evidence in result.evidence.items():
+        found = sorted(failed_kinds(result.checks, pointer))
+        if threshold is not None and evidence.confidence < threshold:
+            found.append(LOW_CONFIDENCE)
+        problems[pointer] = found
+    return problems

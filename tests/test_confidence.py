@@ -1,0 +1,146 @@
+"""Confidence from signals, its calibration and the needs_review status: pure functions by property,
+then real documents (a failed check needs review; a clean born-digital rent receipt is a success)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from socratext_llm.extract.confidence import (CALIBRATION_FILE, CalibrationMap, fit_isotonic, raw_score,
+                                              shipped_calibration)
+from socratext_llm.metrics import expected_calibration_error, precision_above, reliability_bins
+
+from .conftest import ROOT
+
+probabilities = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+signals = st.fixed_dictionaries({}, optional={
+    "label_score": probabilities, "ocr_confidence": probabilities, "validator": st.booleans(),
+    "grounding": st.sampled_from(["line", "exact", "fuzzy", "none"]), "engines_agree": st.booleans(),
+    "authoritative": st.sampled_from(["mrz", "2ddoc"]), "completeness": probabilities,
+    "source": st.sampled_from(["rules", "llm"])})
+kinds = st.sets(st.sampled_from(["domain", "consistency", "grounding", "schema", "engine"]))
+
+
+@given(signals, kinds)
+def test_raw_score_is_a_probability_and_a_failed_check_never_raises_it(found, failed):
+    score = raw_score(found, failed)
+    assert 0.0 <= score <= 1.0
+    assert raw_score(found, failed | {"domain"}) <= score
+
+
+@given(signals, probabilities, probabilities)
+def test_raw_score_grows_with_label_and_ocr_and_agreement(found, low, high):
+    low, high = sorted((low, high))
+    assert raw_score({**found, "label_score": low}) <= raw_score({**found, "label_score": high})
+    assert raw_score({**found, "ocr_confidence": low}) <= raw_score({**found, "ocr_confidence": high})
+    assert raw_score({**found, "engines_agree": False}) <= raw_score({**found, "engines_agree": True})
+    assert raw_score({**found, "validator": False}) <= raw_score({**found, "validator": True})
+
+
+@given(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=200), probabilities, probabilities)
+def test_isotonic_map_is_monotone_and_bounded(points, a, b):
+    calibration = fit_isotonic([p for p, _ in points], [o for _, o in points])
+    low, high = sorted((a, b))
+    assert 0.0 <= calibration(low) <= calibration(high) <= 1.0
+    assert list(calibration.ys) == sorted(calibration.ys) and list(calibration.xs) == sorted(calibration.xs)
+
+
+@given(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=200))
+def test_isotonic_blocks_keep_the_share_right(points):
+    """Pooled blocks keep their counts: the fitted points, weighted by their values, average to the share right."""
+    scores, outcomes = [p for p, _ in points], [o for _, o in points]
+    calibration = fit_isotonic(scores, outcomes)
+    at_points = {x: y for x, y in zip(calibration.xs, calibration.ys)}
+    assert min(at_points.values()) >= 0.0 and max(at_points.values()) <= 1.0
+    if len(set(scores)) == 1:  # one score: the map is the share right
+        assert calibration(scores[0]) == pytest.approx(sum(outcomes) / len(outcomes), abs=1e-5)
+
+
+@hypothesis_settings(max_examples=40)
+@given(st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=9, unique=True),
+       st.integers(min_value=1, max_value=5))
+def test_ece_of_a_perfectly_calibrated_set_is_zero(tenths, repeat):
+    """Each bin holds values of confidence k/10 of which exactly k in 10 are right."""
+    confidences, outcomes = [], []
+    for k in tenths:
+        confidences += [k / 10 + 0.001] * 10 * repeat
+        outcomes += ([True] * k + [False] * (10 - k)) * repeat
+    assert expected_calibration_error(confidences, outcomes) == pytest.approx(0.0, abs=0.002)
+
+
+@given(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=100), probabilities)
+def test_ece_bins_and_precision_above_are_consistent(points, threshold):
+    confidences, outcomes = [p for p, _ in points], [o for _, o in points]
+    assert 0.0 <= expected_calibration_error(confidences, outcomes) <= 1.0
+    assert sum(b.count for b in reliability_bins(confidences, outcomes)) == len(points)
+    above = precision_above(confidences, outcomes, threshold)
+    assert above["values"] == sum(c >= threshold for c in confidences)
+    assert above["precision"] is None or 0.0 <= above["precision"] <= 1.0
+
+
+def test_a_map_refuses_non_monotone_points():
+    with pytest.raises(ValueError):
+        CalibrationMap.from_dict({"x": [0.2, 0.1], "y": [0.1, 0.2]})
+    assert CalibrationMap()(0.37) == 0.37  # no points: the identity
+
+
+def test_the_shipped_map_names_its_data_and_threshold():
+    shipped = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    assert {run["dataset"].split()[0] for run in shipped["fitted_on"]} >= {"sroie", "synthetic_fr", "invoices_fr"}
+    assert 0.5 <= shipped["review_threshold"] < 1.0
+    assert shipped_calibration().review_threshold == shipped["review_threshold"]
+
+
+def test_clean_born_digital_rent_receipt_is_a_success(settings):
+    from socratext_llm.extract.pipeline import extract
+
+    result = extract(ROOT / "examples" / "quittance_loyer.pdf", "rent_receipt", engine="rules", settings=settings)
+    assert result.status == "success" and result.review == []
+    assert result.data["total"] == 845.0
+    assert all(e.confidence >= result.review_threshold for e in result.evidence.values())
+    assert result.evidence["/total"].signals["label_score"] == 1.0 and result.evidence["/total"].signals["source"] == "rules"
+
+
+@pytest.mark.datasets
+def test_specimen_with_a_failed_check_needs_review_and_its_value_is_not_confident(datasets, settings):
+    """The payslip specimen prints a SIRET and a NIR that fail their keys: returned, flagged, not confident."""
+    from socratext_llm.extract.pipeline import extract
+    from socratext_llm.service.demo import field_rows
+
+    path = datasets / "fr_specimens" / "payslip_fra" / "default_sample.jpg"
+    result = extract(path, "payslip", engine="rules", settings=settings)
+    failed = {c.field for c in result.failed_checks if c.kind == "domain"}
+    assert "/employer_siret" in failed and result.status == "needs_review"
+    assert any(line.startswith("/employer_siret") for line in result.review)
+    assert result.evidence["/employer_siret"].confidence < result.review_threshold
+    rows = {row[0]: row[4] for row in field_rows(result)}
+    assert rows["employer_siret"].startswith("⚠ à vérifier") and "invalide" in rows["employer_siret"]
+
+
+def test_an_engine_that_fell_short_makes_the_result_partial_not_a_success(settings):
+    """hybrid without an LLM server: the rules' values stand, and the result says it is partial, and why."""
+    from socratext_llm.extract.pipeline import extract
+
+    result = extract(ROOT / "examples" / "quittance_loyer.pdf", "rent_receipt", engine="hybrid", settings=settings)
+    assert result.status == "partial" and result.review == ["engine: LLM unavailable, rules only: no LLM server configured"]
+    assert result.data["total"] == 845.0
+
+
+@pytest.mark.parametrize("printed, value, grounded", [("Total 12,00 €", "EUR", True), ("USD 12.00", "USD", True),
+                                                       ("Total $12.00", "EUR", False)])
+def test_a_currency_printed_as_its_symbol_is_grounded(printed, value, grounded):
+    from socratext_llm.extract.checks import GroundingIndex
+
+    assert GroundingIndex(printed).contains(value, {"x-socratext": {"normalizer": "currency"}}) is grounded
+
+
+def test_required_field_missing_needs_review_not_failure(settings):
+    from socratext_llm.extract.pipeline import decide_status
+    from socratext_llm.extract.schemas import SchemaRegistry
+
+    doctype = SchemaRegistry(settings).inline({"type": "object", "required": ["total"],
+                                               "properties": {"total": {"type": ["number", "null"]}}})
+    status, review = decide_status({"total": None}, {}, [], doctype, 0.9)
+    assert status == "needs_review" and review == ["/total: required field missing"]
