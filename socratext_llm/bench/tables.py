@@ -239,6 +239,10 @@ def _pymupdf_verdicts(results: dict) -> list[str]:
         lines.append(f"{name}: structure F1 {pairs[0][0]} pooled / {pairs[1][0]} document mean against ours "
                      f"{pairs[0][1]} / {pairs[1][1]}, {result['seconds_per_page']['mean']} s per page against "
                      f"{ours_result['seconds_per_page']['mean']}: {'beats' if wins else 'does not beat'} ours.")
+    if lines and not any(line.endswith(": beats ours.") for line in lines):
+        import pymupdf
+
+        lines.append(f"None beats ours: the project keeps the PyMuPDF it pins ({pymupdf.VersionBind}).")
     return [*lines, ""] if lines else []
 
 

@@ -45,7 +45,7 @@ LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
-LEADING_QUANTITY = re.compile(r"^(\d{1,2})\s*[xX×]?\s+(\S.*[A-Za-zÀ-ÿ].*)$")
+LEADING_QUANTITY = re.compile(r"^([1-9]\d?)\s*[xX×]?\s+(\S.*[A-Za-zÀ-ÿ].*)$")
 ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
 
 
