@@ -56,7 +56,10 @@ class RapidOcrEngine(OcrEngine):
             raise EngineUnavailableError("the rapidocr package is not installed",
                                          hint="pip install 'rapidocr>=3,<4' onnxruntime") from error
         threads = settings.ocr_threads or -1
+        detection = {"Det.limit_type": "max", "Det.limit_side_len": settings.ocr_detection_side_px} \
+            if settings.ocr_detection_side_px else {}
         self.engine = RapidOCR(params={
+            **detection,
             "Global.log_level": "error",
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": threads,
