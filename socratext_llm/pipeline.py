@@ -108,7 +108,7 @@ def recognise_with_upscale(engine: OcrEngine, image: np.ndarray, min_text_height
     if median_height <= 0 or median_height >= min_text_height:
         return lines
     factor = min(MAX_UPSCALE, min_text_height / median_height)
-    enlarged = engine.recognise_page(resize(image, factor))
+    enlarged = engine.recognise_page(resize(image, factor), small_text=True)
 
     def shrink(box):
         return tuple(v / factor for v in box)

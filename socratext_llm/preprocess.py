@@ -65,7 +65,7 @@ def estimate_skew(image: np.ndarray) -> float:
     Projection-profile search: rows of an upright page alternate between ink and
     paper, so the row sums are most uneven at the right angle.
     """
-    mask = ink_mask(resize(image, downscale_factor(image, SKEW_ANALYSIS_SIDE))).astype(np.float32)
+    mask = ink_mask(resize(image, downscale_factor(image, SKEW_ANALYSIS_SIDE)))
     if mask.mean() < 0.002:
         return 0.0
     height, width = mask.shape
@@ -74,7 +74,7 @@ def estimate_skew(image: np.ndarray) -> float:
     def score(angle: float) -> float:
         matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
         rotated = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST)
-        profile = rotated.sum(axis=1)
+        profile = cv2.reduce(rotated, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32F).ravel()
         return float(np.square(np.diff(profile)).sum())
 
     coarse = np.arange(-SKEW_SEARCH_DEG, SKEW_SEARCH_DEG + 1e-6, 0.5)

@@ -246,7 +246,7 @@ def run_speed_benchmark(settings: Settings, quick: bool = False, scans: int | No
                         long_scans: int | None = None, orientation_pages: int | None = None) -> Path:
     """All suites; ``quick`` shrinks every sample (a smoke run in a couple of minutes)."""
     scans = scans or (2 if quick else 6)
-    born_digital_documents = born_digital_documents or (5 if quick else None)
+    born_digital_documents = born_digital_documents or (3 if quick else 10)
     long_pages = long_pages or (200 if quick else 2000)
     long_scans = long_scans or (10 if quick else 200)
     figures: dict = {"quick": quick}

@@ -119,9 +119,9 @@ def bench_speed(
     data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Small samples everywhere (a smoke run of a few minutes).")] = False,
     scans: Annotated[Optional[int], typer.Option(help="Scanned A4 pages (default 6, quick 2).")] = None,
-    documents: Annotated[Optional[int], typer.Option(help="Born-digital ICDAR PDFs (default all, quick 5).")] = None,
-    long_pages: Annotated[Optional[int], typer.Option(help="Pages of the long born-digital PDF (default 2000).")] = None,
-    long_scans: Annotated[Optional[int], typer.Option(help="Pages of the long scanned PDF (default 200).")] = None,
+    documents: Annotated[Optional[int], typer.Option(help="Born-digital ICDAR PDFs (default 10, quick 3).")] = None,
+    long_pages: Annotated[Optional[int], typer.Option(help="Pages of the long born-digital PDF (default 2000, quick 200).")] = None,
+    long_scans: Annotated[Optional[int], typer.Option(help="Pages of the long scanned PDF (default 200, quick 10).")] = None,
 ) -> None:
     """Speed and memory, ours beside raw RapidOCR, Tesseract, OCRmyPDF, PyMuPDF, pymupdf4llm, pdfplumber."""
     from ..bench.speed import run_speed_benchmark
