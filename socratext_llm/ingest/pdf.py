@@ -77,9 +77,8 @@ def draws_nothing(page: pymupdf.Page) -> bool:
 
 
 def _word(chars: list[dict]) -> TextSpanWord:
-    return TextSpanWord(text="".join(c["c"] for c in chars),
-                        box=(min(c["bbox"][0] for c in chars), min(c["bbox"][1] for c in chars),
-                             max(c["bbox"][2] for c in chars), max(c["bbox"][3] for c in chars)))
+    x0s, y0s, x1s, y1s = zip(*(c["bbox"] for c in chars))
+    return TextSpanWord(text="".join(c["c"] for c in chars), box=(min(x0s), min(y0s), max(x1s), max(y1s)))
 
 
 def _add_word(words: list[TextSpanWord], word: TextSpanWord, glued: bool) -> None:
