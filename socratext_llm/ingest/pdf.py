@@ -77,7 +77,7 @@ def draws_nothing(page: pymupdf.Page) -> bool:
 
 
 def _word(chars: list[dict]) -> TextSpanWord:
-    x0s, y0s, x1s, y1s = zip(*(c["bbox"] for c in chars))
+    x0s, y0s, x1s, y1s = zip(*(c["bbox"] for c in chars), strict=True)
     return TextSpanWord(text="".join(c["c"] for c in chars), box=(min(x0s), min(y0s), max(x1s), max(y1s)))
 
 
