@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# libgl1, libglib2.0-0: rapid-table pulls opencv-python (not headless), which loads them
-SYSTEM_PACKAGES=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng wfrench libgl1 libglib2.0-0)
+# libgl1, libglib2.0-0: rapid-table pulls opencv-python (not headless), which loads them;
+# ghostscript: OCRmyPDF, a peer in `socratext bench speed`
+SYSTEM_PACKAGES=(tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng wfrench libgl1 libglib2.0-0 ghostscript)
 [ "${1:-}" = "test" ] && SYSTEM_PACKAGES+=(chromium)
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do

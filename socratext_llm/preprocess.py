@@ -6,20 +6,16 @@ decided by the OCR benchmark (see README).
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .ocr.tesseract_cli import detect_orientation
+from .ocr.orientation import upright_turn
 from .settings import Settings
 
 SKEW_SEARCH_DEG = 5.0
 SKEW_ANALYSIS_SIDE = 1200
-ORIENTATION_ANALYSIS_SIDE = 1600
-MIN_ORIENTATION_CONFIDENCE = 2.0
-MIN_UPSIDE_DOWN_CONFIDENCE = 5.0
 
 
 @dataclass
@@ -69,7 +65,7 @@ def estimate_skew(image: np.ndarray) -> float:
     Projection-profile search: rows of an upright page alternate between ink and
     paper, so the row sums are most uneven at the right angle.
     """
-    mask = ink_mask(resize(image, downscale_factor(image, SKEW_ANALYSIS_SIDE))).astype(np.float32)
+    mask = ink_mask(resize(image, downscale_factor(image, SKEW_ANALYSIS_SIDE)))
     if mask.mean() < 0.002:
         return 0.0
     height, width = mask.shape
@@ -78,7 +74,7 @@ def estimate_skew(image: np.ndarray) -> float:
     def score(angle: float) -> float:
         matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
         rotated = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST)
-        profile = rotated.sum(axis=1)
+        profile = cv2.reduce(rotated, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32F).ravel()
         return float(np.square(np.diff(profile)).sum())
 
     coarse = np.arange(-SKEW_SEARCH_DEG, SKEW_SEARCH_DEG + 1e-6, 0.5)
@@ -105,14 +101,6 @@ def unrotate_box(box: tuple[float, float, float, float], angle: float, width: in
             min(float(width), float(moved[:, 0].max())), min(float(height), float(moved[:, 1].max())))
 
 
-def text_runs_vertically(image: np.ndarray) -> bool:
-    """Whether ink is organised in columns rather than rows (a page turned a quarter)."""
-    mask = ink_mask(resize(image, downscale_factor(image, SKEW_ANALYSIS_SIDE))).astype(np.float32)
-    rows = float(np.square(np.diff(mask.sum(axis=1))).sum()) / max(1, mask.shape[1])
-    columns = float(np.square(np.diff(mask.sum(axis=0))).sum()) / max(1, mask.shape[0])
-    return columns > rows
-
-
 def rotate_small(image: np.ndarray, angle: float) -> np.ndarray:
     """Rotate by a small angle about the centre, filling the corners with white."""
     if abs(angle) < 0.05:
@@ -130,28 +118,12 @@ def binarize(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(binary, cv2.COLOR_GRAY2RGB)
 
 
-def page_orientation(image: np.ndarray) -> int:
-    """Clockwise quarter turn that makes the page upright, from Tesseract's OSD (0 when unsure or absent)."""
-    binary = shutil.which("tesseract")
-    if binary is None:
-        return 0
-    small = resize(image, downscale_factor(image, ORIENTATION_ANALYSIS_SIDE))
-    rotate, confidence = detect_orientation(binary, small)
-    if confidence < MIN_ORIENTATION_CONFIDENCE:
-        return 0
-    if rotate in (90, 270) and not text_runs_vertically(small):
-        return 0  # OSD misreads some upright forms as turned; the ink's direction says otherwise
-    if rotate == 180 and confidence < MIN_UPSIDE_DOWN_CONFIDENCE:
-        return 0
-    return rotate
-
-
 def prepare_scan(image: np.ndarray, settings: Settings) -> PreparedScan:
     """Apply the enabled steps in order: downscale, orientation, deskew, binarisation."""
     scale = downscale_factor(image, settings.max_ocr_side_px)
     prepared = PreparedScan(image=resize(image, scale), scale=scale)
     if settings.detect_orientation:
-        prepared.rotation = page_orientation(prepared.image)
+        prepared.rotation = upright_turn(prepared.image)
         prepared.image = rotate_quarter(prepared.image, prepared.rotation)
     if settings.deskew:
         prepared.skew_angle = estimate_skew(prepared.image)

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     max_ocr_side_px: int = Field(
         3508, description="Scans with a longer side are downscaled to it before OCR (A4 at 300 dpi)."
     )
+    ocr_detection_side_px: int = Field(
+        1280, ge=0, description="Text detection runs on the page scaled down so that its longer side is at most "
+        "this (0: RapidOCR's own sizing, up to 2,000); recognition still reads the lines at full size. "
+        "Chosen by the speed benchmark (docs/speed.md)."
+    )
     min_text_height_px: float = Field(
         24.0, description="Scans whose median text line is smaller are upscaled before recognition."
     )

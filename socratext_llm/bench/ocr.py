@@ -4,24 +4,21 @@ Suites:
 - tapuscorpus: line CER/WER on the gold line crops of French typewritten pages;
 - funsd: end-to-end word precision/recall on scanned forms (IoU ≥ 0.5, same text ignoring case),
   with ablations of each pre-processing step on the same forms;
-- speed: seconds per scanned A4 page at 300 dpi, born-digital pages per second, peak RSS on 200 pages.
+Speed and memory have their own command: ``socratext bench speed`` (bench/speed.py).
 """
 from __future__ import annotations
 
 import json
+import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import pymupdf
 from PIL import Image
 from tqdm import tqdm
 
-from ..datasets import dataset_dir
 from ..datasets.funsd import iter_forms
 from ..datasets.tapuscorpus import iter_pages as iter_tapus_pages
 from ..document import BBox
@@ -32,14 +29,14 @@ from ..settings import Settings
 from .report import write_summary
 
 DEFAULT_ENGINES = ["rapidocr", "tesseract"]
-ALL_SUITES = ["tapuscorpus", "funsd", "speed"]
+ALL_SUITES = ["tapuscorpus", "funsd"]
 ABLATION_FORMS = 25
 
 
 def _write(settings: Settings, name: str, figures: dict) -> Path:
     folder = Path(settings.results_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    figures["machine"] = {"cpus": _cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    figures["machine"] = machine()
     figures["measured_at"] = time.strftime("%Y-%m-%d %H:%M")
     path = folder / f"ocr_{name}.json"
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -47,9 +44,12 @@ def _write(settings: Settings, name: str, figures: dict) -> Path:
     return path
 
 
-def _cpu_count() -> int:
-    import os
+def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def machine() -> dict:
+    return {"cpus": cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
 
 
 def bench_tapuscorpus(settings: Settings, engines: list[str], limit: int | None) -> dict:
@@ -162,85 +162,10 @@ def bench_funsd(settings: Settings, engines: list[str], limit: int | None) -> di
             "results": runs}
 
 
-def _a4_scans(settings: Settings, count: int) -> list[np.ndarray]:
+def a4_scans(settings: Settings, count: int) -> list[np.ndarray]:
     """Real scanned pages brought to A4 at 300 dpi (2480 x 3508)."""
     pages = list(iter_tapus_pages(settings))[:count]
     return [np.asarray(Image.open(page.image).convert("RGB").resize((2480, 3508))) for page in pages]
-
-
-def _peak_rss_mb(code: str) -> float:
-    """Peak resident memory of a child Python process running the given code.
-
-    Read from VmHWM, which starts afresh at exec (ru_maxrss would carry the parent's peak over).
-    """
-    probe = ("\nprint([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])")
-    completed = subprocess.run([sys.executable, "-c", code + probe], capture_output=True, text=True, check=True)
-    return round(int(completed.stdout.strip().splitlines()[-1]) / 1024, 1)
-
-
-def bench_speed(settings: Settings, limit: int | None) -> dict:
-    figures: dict = {}
-    engine = get_ocr_engine(settings.ocr_engine, settings)
-    scans = _a4_scans(settings, limit or 6)
-    with tempfile.TemporaryDirectory() as folder:
-        paths = []
-        for index, scan in enumerate(scans):
-            path = Path(folder) / f"scan{index}.png"
-            Image.fromarray(scan).save(path, dpi=(300, 300))
-            paths.append(path)
-        engine.recognise_page(scans[0])  # warm-up: first inference allocates
-        start = time.perf_counter()
-        for scan in scans:
-            engine.recognise_page(scan)
-        raw = (time.perf_counter() - start) / len(scans)
-        start = time.perf_counter()
-        for path in paths:
-            ocr_document(path, OcrOptions(), settings)
-        pipeline = (time.perf_counter() - start) / len(paths)
-        figures["scanned_a4_300dpi"] = {"pages": len(scans), "raw_engine_seconds_per_page": round(raw, 3),
-                                        "pipeline_seconds_per_page": round(pipeline, 3)}
-
-        pdfs = sorted(dataset_dir(settings, "icdar2013").glob("*.pdf"))
-        # pages through the text layer only: documents with a page that needs OCR are left out
-        born_digital = [pdf for pdf in pdfs if all(
-            page.text_source == "text-layer" for page in ocr_document(pdf, OcrOptions(), settings).pages)]
-        start = time.perf_counter()
-        pages = 0
-        for pdf in born_digital:
-            pages += len(ocr_document(pdf, OcrOptions(), settings).pages)
-        elapsed = time.perf_counter() - start
-        start = time.perf_counter()
-        for pdf in born_digital:
-            with pymupdf.open(pdf) as doc:
-                for page in doc:
-                    page.get_text("rawdict")
-        raw_elapsed = time.perf_counter() - start
-        figures["born_digital"] = {"documents": len(born_digital), "pages": pages,
-                                   "pipeline_pages_per_second": round(pages / elapsed, 1),
-                                   "raw_pymupdf_rawdict_pages_per_second": round(pages / raw_elapsed, 1)}
-
-        big = Path(folder) / "200_pages.pdf"
-        merged = pymupdf.open()
-        while merged.page_count < 200:
-            for pdf in pdfs:
-                if merged.page_count >= 200:
-                    break
-                with pymupdf.open(pdf) as doc:
-                    merged.insert_pdf(doc, to_page=min(doc.page_count, 200 - merged.page_count) - 1)
-        merged.save(big)
-        scanned = Path(folder) / "20_scanned_pages.pdf"
-        scans_pdf = pymupdf.open()
-        for index in range(20):
-            page = scans_pdf.new_page(width=595, height=842)
-            page.insert_image(page.rect, filename=str(paths[index % len(paths)]))
-        scans_pdf.save(scanned)
-        code = ("from socratext_llm.pipeline import ocr; import sys; "
-                f"d = ocr({str(big)!r}); assert len(d.pages) == 200")
-        figures["peak_rss_mb_200_page_born_digital_pdf"] = _peak_rss_mb(code)
-        code = ("from socratext_llm.pipeline import ocr; "
-                f"d = ocr({str(scanned)!r}); assert len(d.pages) == 20")
-        figures["peak_rss_mb_20_page_scanned_pdf"] = _peak_rss_mb(code)
-    return {"dataset": "tapuscorpus scans at A4 300 dpi; icdar2013 PDFs", "results": figures}
 
 
 def run_ocr_benchmark(settings: Settings, suites: list[str] | None = None, limit: int | None = None,
@@ -251,7 +176,5 @@ def run_ocr_benchmark(settings: Settings, suites: list[str] | None = None, limit
             _write(settings, suite, bench_tapuscorpus(settings, engines, limit))
         elif suite == "funsd":
             _write(settings, suite, bench_funsd(settings, engines, limit))
-        elif suite == "speed":
-            _write(settings, suite, bench_speed(settings, None))  # a fixed sample, whatever --limit says
         else:
             raise ValueError(f"unknown suite {suite}")

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 
-def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+def table(header: list[str], rows: list[list[object]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return lines + [""]
@@ -21,7 +21,7 @@ def render(results_dir: Path) -> str:
     if tapus.exists():
         data = json.loads(tapus.read_text(encoding="utf-8"))
         out += [f"## Tapuscorpus line CER ({data['lines']} gold lines, {data['pages']} pages) — `{tapus.name}`", ""]
-        out += _table(["reader", "CER", "WER", "s / line"],
+        out += table(["reader", "CER", "WER", "s / line"],
                       [[name, _pct(r["cer"]), _pct(r["wer"]), r["seconds_per_line"]] for name, r in data["results"].items()])
         out += [f"Pipeline ({data['pipeline']}): CER {data['pipeline_cer_reduction_vs_best_raw'] * 100:.1f} % lower "
                 "than the best raw engine.", ""]
@@ -29,21 +29,11 @@ def render(results_dir: Path) -> str:
     if funsd.exists():
         data = json.loads(funsd.read_text(encoding="utf-8"))
         out += [f"## FUNSD end-to-end words ({data['match']}) — `{funsd.name}`", ""]
-        out += _table(["reader", "forms", "precision", "recall", "s / page"],
+        out += table(["reader", "forms", "precision", "recall", "s / page"],
                       [[name, r["forms"], r["precision"], r["recall"], r["seconds_per_page"]]
                        for name, r in data["results"].items()])
-    speed = results_dir / "ocr_speed.json"
-    if speed.exists():
-        data = json.loads(speed.read_text(encoding="utf-8"))["results"]
-        scan, born = data["scanned_a4_300dpi"], data["born_digital"]
-        out += [f"## Speed and memory (2 cores) — `{speed.name}`", ""]
-        out += _table(["measure", "value"], [
-            ["scanned A4 at 300 dpi, raw engine", f"{scan['raw_engine_seconds_per_page']} s / page"],
-            ["scanned A4 at 300 dpi, pipeline", f"{scan['pipeline_seconds_per_page']} s / page"],
-            ["born-digital, pipeline", f"{born['pipeline_pages_per_second']} pages / s"],
-            ["born-digital, raw PyMuPDF rawdict", f"{born['raw_pymupdf_rawdict_pages_per_second']} pages / s"],
-            ["peak RSS, 200-page born-digital PDF", f"{data['peak_rss_mb_200_page_born_digital_pdf']} MB"],
-            ["peak RSS, 20-page scanned PDF", f"{data['peak_rss_mb_20_page_scanned_pdf']} MB"]])
+    if (results_dir / "speed.md").exists():
+        out += ["## Speed and memory — [`speed.md`](speed.md) (`socratext bench speed`)", ""]
     for path in sorted(results_dir.glob("runs/*/metrics.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         job, run = data["job"], path.parent.relative_to(results_dir)
@@ -53,17 +43,17 @@ def render(results_dir: Path) -> str:
             rows = [[name, s["exact"]["f1"], s["fuzzy"]["f1"]] for name, s in data["fields"].items()]
             rows.append(["**macro**", data["averages"]["exact"]["macro_f1"], data["averages"]["fuzzy"]["macro_f1"]])
             rows.append(["**micro**", data["averages"]["exact"]["micro"]["f1"], data["averages"]["fuzzy"]["micro"]["f1"]])
-            out += _table(["field", "F1 (exact after normalisation)", "F1 (fuzzy)"], rows)
+            out += table(["field", "F1 (exact after normalisation)", "F1 (fuzzy)"], rows)
             out += [f"Extraction time beyond OCR: {data['extract_ms']['mean']} ms / page (p95 {data['extract_ms']['p95']} ms).", ""]
         if data["ocr"]:
-            out += _table(["OCR measure", "value"], [[name, value] for name, value in data["ocr"].items()])
+            out += table(["OCR measure", "value"], [[name, value] for name, value in data["ocr"].items()])
     harness = results_dir / "harness.json"
     if harness.exists():
         data = json.loads(harness.read_text(encoding="utf-8"))
         scaling, memory = data["scaling"], data["memory"]
         out += [f"## Evaluation harness ({data['cpus']} cores, {scaling['receipts']} SROIE receipts, OCR not cached) "
                 f"— `{harness.name}`", ""]
-        out += _table(["workers", "backend", "OCR threads / worker", "documents / s",
+        out += table(["workers", "backend", "OCR threads / worker", "documents / s",
                        f"speed-up vs {scaling['speedup_baseline']}", "harness overhead"],
                       [[r["workers"], r["backend"], r["ocr_threads_per_worker"], r["documents_per_s"],
                         r["speedup_vs_1_worker"], _pct(r["harness_overhead"])] for r in scaling["results"]])
@@ -84,7 +74,7 @@ def render(results_dir: Path) -> str:
             rows.append([f"{run['clients']} concurrent clients, `{run['document']}`, {run['requests']} requests",
                          f"statuses {run['statuses']}, other errors {run['errors_other_than_503']}, "
                          f"p50 {latency.get('p50')} ms, p95 {latency.get('p95')} ms, {run['served_per_s']} served/s"])
-        out += _table(["measure", "value"], rows)
+        out += table(["measure", "value"], rows)
     return "\n".join(out)
 
 

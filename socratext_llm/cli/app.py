@@ -103,7 +103,7 @@ def _check_engine(name: str) -> None:
 
 @bench_app.command("ocr")
 def bench_ocr(
-    suite: Annotated[list[str], typer.Option("--suite", help="tapuscorpus, funsd, speed (repeatable; default all).")] = [],
+    suite: Annotated[list[str], typer.Option("--suite", help="tapuscorpus, funsd (repeatable; default all).")] = [],
     data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Documents per dataset (default all).")] = None,
     engines: Annotated[list[str], typer.Option("--engine", help="Raw engines to compare (default rapidocr, tesseract).")] = [],
@@ -112,6 +112,23 @@ def bench_ocr(
     from ..bench.ocr import run_ocr_benchmark
 
     _bench(run_ocr_benchmark, load_settings(datasets_dir=data_dir), suite or None, limit, engines or None)
+
+
+@bench_app.command("speed")
+def bench_speed(
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Small samples everywhere (a smoke run of a few minutes).")] = False,
+    scans: Annotated[Optional[int], typer.Option(help="Scanned A4 pages (default 6, quick 2).")] = None,
+    documents: Annotated[Optional[int], typer.Option(help="Born-digital ICDAR PDFs (default 10, quick 3).")] = None,
+    long_pages: Annotated[Optional[int], typer.Option(help="Pages of the long born-digital PDF (default 2000, quick 200).")] = None,
+    long_scans: Annotated[Optional[int], typer.Option(help="Pages of the long scanned PDF (default 200, quick 10).")] = None,
+) -> None:
+    """Speed and memory, ours beside raw RapidOCR, Tesseract, OCRmyPDF, PyMuPDF, pymupdf4llm, pdfplumber."""
+    from ..bench.speed import run_speed_benchmark
+
+    path = _bench(run_speed_benchmark, load_settings(datasets_dir=data_dir), quick, scans, documents, long_pages,
+                  long_scans)
+    print(f"wrote {path} and {path.with_suffix('.md')}", file=sys.stderr)
 
 
 @bench_app.command("extract")

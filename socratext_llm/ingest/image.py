@@ -16,6 +16,7 @@ from ..settings import Settings
 from .base import PageInput, SourceFile, display_name, third_party_message
 
 DEFAULT_DPI = 300.0
+EXIF_ORIENTATION = 0x0112  # transposing copies the page: done only when the tag asks for a turn
 _STDERR_LOCK = threading.Lock()
 PLAUSIBLE_DPI = (100.0, 1200.0)
 
@@ -100,8 +101,9 @@ class ImageSource(SourceFile):
                                                       else nullcontext()):
                     image.seek(index)
                     image.load()
-                    upright = ImageOps.exif_transpose(image)
-                    return upright.convert("RGB")
+                    if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
+                        image = ImageOps.exif_transpose(image)
+                    return image if image.mode == "RGB" else image.convert("RGB")
             except Image.DecompressionBombError as error:
                 raise InputTooLargeError(f"{display_name(self.path)}: image too large to open safely") from error
             except (OSError, SyntaxError, EOFError) as error:

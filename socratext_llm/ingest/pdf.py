@@ -77,9 +77,8 @@ def draws_nothing(page: pymupdf.Page) -> bool:
 
 
 def _word(chars: list[dict]) -> TextSpanWord:
-    return TextSpanWord(text="".join(c["c"] for c in chars),
-                        box=(min(c["bbox"][0] for c in chars), min(c["bbox"][1] for c in chars),
-                             max(c["bbox"][2] for c in chars), max(c["bbox"][3] for c in chars)))
+    x0s, y0s, x1s, y1s = zip(*(c["bbox"] for c in chars), strict=True)
+    return TextSpanWord(text="".join(c["c"] for c in chars), box=(min(x0s), min(y0s), max(x1s), max(y1s)))
 
 
 def _add_word(words: list[TextSpanWord], word: TextSpanWord, glued: bool) -> None:
@@ -155,7 +154,8 @@ def text_layer_blocks(raw: dict) -> list[TextLayerBlock]:
 
 
 def _path_items(path: dict) -> list[VectorPath]:
-    """One PyMuPDF drawing as shapes: each rectangle alone, connected line segments as one polyline."""
+    """One PyMuPDF drawing (``get_cdrawings``: plain tuples) as shapes: each rectangle alone, connected line
+    segments as one polyline."""
     fill, stroke = path.get("fill"), path.get("color")
     width = path.get("width") if stroke is not None else None
     shapes: list[VectorPath] = []
@@ -169,7 +169,7 @@ def _path_items(path: dict) -> list[VectorPath]:
     for item in path["items"]:
         op = item[0]
         if op == "l":
-            start, end = (item[1].x, item[1].y), (item[2].x, item[2].y)
+            start, end = tuple(item[1]), tuple(item[2])
             if run and run[-1] != start:
                 close_run()
             if not run:
@@ -178,10 +178,11 @@ def _path_items(path: dict) -> list[VectorPath]:
             continue
         close_run()
         if op == "re":
-            rect = item[1]
-            shapes.append(VectorPath("rect", [(rect.x0, rect.y0), (rect.x1, rect.y1)], fill, stroke, width))
+            x0, y0, x1, y1 = item[1]
+            shapes.append(VectorPath("rect", [(min(x0, x1), min(y0, y1)), (max(x0, x1), max(y0, y1))], fill, stroke,
+                                     width))
         elif op == "qu":
-            quad = item[1]
+            quad = pymupdf.Quad(item[1])
             corners = [(quad.ul.x, quad.ul.y), (quad.ur.x, quad.ur.y), (quad.lr.x, quad.lr.y), (quad.ll.x, quad.ll.y)]
             if quad.is_rectangular and abs(quad.ul.y - quad.ur.y) < 0.01:
                 rect = quad.rect
@@ -189,7 +190,7 @@ def _path_items(path: dict) -> list[VectorPath]:
             else:
                 shapes.append(VectorPath("polyline", [*corners, corners[0]], fill, stroke, width))
         elif op == "c":
-            shapes.append(VectorPath("curve", [(point.x, point.y) for point in item[1:5]], fill, stroke, width))
+            shapes.append(VectorPath("curve", [tuple(point) for point in item[1:5]], fill, stroke, width))
     close_run()
     return shapes
 
@@ -197,7 +198,7 @@ def _path_items(path: dict) -> list[VectorPath]:
 def vector_paths(page: pymupdf.Page) -> list[VectorPath]:
     """The page's visible vector drawings, none when there are too many to be rules and boxes."""
     shapes: list[VectorPath] = []
-    for path in page.get_drawings():
+    for path in page.get_cdrawings():  # plain tuples: get_drawings wraps every point in an object
         if path.get("fill") is None and path.get("color") is None:
             continue
         shapes.extend(_path_items(path))

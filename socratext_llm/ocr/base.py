@@ -36,7 +36,9 @@ class OcrEngine(ABC):
         self.settings = settings
 
     @abstractmethod
-    def recognise_page(self, image: np.ndarray) -> list[RecognisedLine]: ...
+    def recognise_page(self, image: np.ndarray, small_text: bool = False) -> list[RecognisedLine]:
+        """Lines of a page; ``small_text`` says the page was enlarged because its text is small, so an engine
+        that shrinks pages for text detection must not shrink this one."""
 
     @abstractmethod
     def recognise_line(self, image: np.ndarray) -> tuple[str, float]:

@@ -52,18 +52,3 @@ def run_tesseract_tsv(binary: str, image: np.ndarray, languages: str, page_segme
         parsed["text"] = row.get("text") or ""
         rows.append(parsed)
     return rows
-
-
-def detect_orientation(binary: str, image: np.ndarray) -> tuple[int, float]:
-    """Clockwise rotation that makes the page upright, and Tesseract's confidence in it (OSD)."""
-    try:
-        output = run_tesseract(binary, image, ["--psm", "0"])
-    except EngineError:
-        return 0, 0.0  # too little text to tell: leave the page as it is
-    rotate, confidence = 0, 0.0
-    for line in output.splitlines():
-        if line.startswith("Rotate:"):
-            rotate = int(line.split(":")[1])
-        elif line.startswith("Orientation confidence:"):
-            confidence = float(line.split(":")[1])
-    return rotate, confidence

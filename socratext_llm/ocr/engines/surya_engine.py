@@ -51,7 +51,7 @@ class SuryaEngine(OcrEngine):
         self.detector = DetectionPredictor(checkpoint=str(checkpoints["text_detection"]))
         self.recogniser = RecognitionPredictor(FoundationPredictor(checkpoint=str(checkpoints["text_recognition"])))
 
-    def recognise_page(self, image: np.ndarray) -> list[RecognisedLine]:
+    def recognise_page(self, image: np.ndarray, small_text: bool = False) -> list[RecognisedLine]:
         prediction = self.recogniser([Image.fromarray(image)], det_predictor=self.detector)[0]
         lines = []
         for line in prediction.text_lines:

