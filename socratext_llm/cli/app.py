@@ -20,6 +20,7 @@ from .dataset_cmds import datasets_app
 from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
 from .has_cmds import has_command
+from .models_cmds import models_app
 from .serve_cmds import serve_app
 from .tables_cmds import tables_command
 
@@ -31,6 +32,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(serve_app, name="serve")
+app.add_typer(models_app, name="models")
 app.command("extract")(extract_command)
 app.command("has")(has_command)
 app.command("tables")(tables_command)
