@@ -54,7 +54,8 @@ def fence(document_text: str) -> str:
 
 TABLE_SEPARATOR = " | "
 PAIR_SEPARATOR = "   "
-PAIR_MAX_GAP = 0.3  # of the page width: a label and its value further apart are not kept together
+PAIR_MAX_GAP = 0.3  # of the page width: short texts further apart on a row are not kept together
+LABEL_MAX_GAP = 0.7  # the same for a label ending with ':' (a value printed at the right margin)
 PAIR_MAX_LABEL = 40  # characters: longer text on the left is prose, not a label
 
 
@@ -111,10 +112,10 @@ def _page_prompt_lines(page: Page, first_id: int) -> list[PromptLine]:
             continue
         members, current = [index], line
         while len(current.text) <= PAIR_MAX_LABEL or current.text.rstrip().endswith(":"):
+            reach = (LABEL_MAX_GAP if current.text.rstrip().endswith(":") else PAIR_MAX_GAP) * page.width_px
             right = [(other.bbox.x0 - current.bbox.x1, other_index) for other_index, other in enumerate(lines)
                      if other_index not in used and other_index not in in_table and other_index not in members
-                     and _same_row(current.bbox, other.bbox)
-                     and other.bbox.x0 - current.bbox.x1 < PAIR_MAX_GAP * page.width_px]
+                     and _same_row(current.bbox, other.bbox) and other.bbox.x0 - current.bbox.x1 < reach]
             if not right or len(members) == 4:
                 break
             members.append(min(right)[1])
