@@ -153,6 +153,20 @@ def bench_french(
     print(f"wrote {_bench(run_french_benchmark, load_settings(datasets_dir=data_dir), limit)}", file=sys.stderr)
 
 
+@bench_app.command("llm")
+def bench_llm(
+    limit: Annotated[int, typer.Option(help="Documents per dataset (the model reads ~20 s per page on 2 cores).")] = 5,
+    suite: Annotated[list[str], typer.Option("--suite", help="sroie, funsd, invoices_fr, synthetic_fr, has (repeatable; default all).")] = [],
+    engine: Annotated[list[str], typer.Option("--engine", help="rules, llm, hybrid (repeatable; default all three).")] = [],
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+) -> None:
+    """rules vs llm vs hybrid on the same documents: per-field F1, tokens, seconds, memory (eval/results/llm.*)."""
+    from ..bench.llm import run_llm_benchmark
+
+    path = _bench(run_llm_benchmark, load_settings(datasets_dir=data_dir), limit, suite or None, engine or None)
+    print(f"wrote {path}", file=sys.stderr)
+
+
 @bench_app.command("codes")
 def bench_codes(
     data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
