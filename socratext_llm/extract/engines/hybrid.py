@@ -17,6 +17,8 @@ from ..validators import VALIDATORS
 
 # fields read by means of their own (machine-readable zones, a recommendation's structure): never asked
 NOT_ASKED_STRATEGIES = {"mrz", "has_metadata", "has_decision_trees", "graded_statements"}
+# lists rules pair up by position alone (a form's keys and values), never validated: the LLM is always asked
+GUESSED_STRATEGIES = {"key_values"}
 GROUNDED = ("line", "exact")
 MIN_GROUNDED_SHARE = 0.8  # of a list's items, for the LLM's list to replace the rules' one
 
@@ -49,13 +51,16 @@ def _confidence(evidence: dict[str, Evidence], name: str) -> float | None:
 
 
 def fields_to_ask(doctype: DocumentType, rules: FieldValues, review_confidence: float) -> list[str]:
-    """The fields rules left empty, gave failing their validator, or read below the review confidence."""
+    """The fields rules left empty, gave failing their validator, read below the review confidence, or
+    guessed (lists paired by position)."""
     asked = []
     for name, field in doctype.fields.items():
-        if _authority(rules.evidence, name) or field.get("x-socratext", {}).get("strategy") in NOT_ASKED_STRATEGIES:
+        strategy = field.get("x-socratext", {}).get("strategy")
+        if _authority(rules.evidence, name) or strategy in NOT_ASKED_STRATEGIES:
             continue
         value, confidence = rules.data.get(name), _confidence(rules.evidence, name)
-        if empty(value) or validates(value, field) is False or (confidence is not None and confidence < review_confidence):
+        if (empty(value) or validates(value, field) is False or strategy in GUESSED_STRATEGIES
+                or (confidence is not None and confidence < review_confidence)):
             asked.append(name)
     return asked
 
@@ -79,8 +84,7 @@ def _llm_wins(name: str, field: dict, rules: FieldValues, llm: FieldValues, revi
     ours, theirs = rules.data.get(name), llm.data.get(name)
     if isinstance(ours, list):
         share = _grounded_share(llm.evidence, name, len(theirs))
-        wins = share >= MIN_GROUNDED_SHARE and len(theirs) >= len(ours)
-        return wins, f"{share:.0%} of the LLM's items grounded"
+        return share >= MIN_GROUNDED_SHARE, f"{share:.0%} of the LLM's items grounded"
     ours_valid, theirs_valid = validates(ours, field), validates(theirs, field)
     if ours_valid is False and theirs_valid:
         return True, "the rules' value fails its validator"
