@@ -10,6 +10,9 @@ from pathlib import Path
 import jsonschema
 import pymupdf
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from socratext_llm import ocr
 from socratext_llm.errors import ModelIntegrityError
@@ -204,3 +207,26 @@ def test_a_validated_value_beats_one_failing_its_validator(receipt, settings):
     merged = merge_answers(rib, rules, _llm({"iban": good}, {"/iban": exact}), ["iban"], 0.6)
     assert merged.data["iban"] == good
     assert any(c.field == "/iban" and "fails its validator" in c.message for c in merged.checks)
+
+
+@given(st.lists(st.tuples(st.text(max_size=30), st.integers(0, 5)), min_size=1, max_size=6))
+@settings_(max_examples=40, deadline=None)
+def test_grounded_answers_split_back_into_values_and_lines(pairs):
+    schema = {"type": "object", "properties": {f"f{i}": {"type": ["string", "null"], "maxLength": 30}
+                                                for i in range(len(pairs))}}
+    names = list(schema["properties"])
+    answer = {name: {"line": line, "value": value} for name, (value, line) in zip(names, pairs)}
+    jsonschema.validate(answer, grounded_schema(schema, names, [1, 2, 3, 4, 5]))
+    data, lines = split_grounded(answer, schema, names)
+    assert data == {name: value for name, (value, _) in zip(names, pairs)}
+    assert lines == {f"/{name}": line for name, (value, line) in zip(names, pairs) if value and line}
+
+
+@given(st.text(alphabet=st.characters(codec="latin-1", categories=["L", "N"]), min_size=3, max_size=20),
+       st.text(alphabet="abc :", max_size=15))
+@settings_(max_examples=40, deadline=None)
+def test_a_value_printed_on_a_line_is_always_found_there(value, label):
+    from socratext_llm.extract.evidence import match_in_text
+    text = f"{label} {value}"
+    found = match_in_text(value, {"type": "string"}, text)
+    assert found is not None and found[0] == "exact"
