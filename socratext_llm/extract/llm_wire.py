@@ -56,11 +56,16 @@ LINE = "line"  # the key an answer gives the id of the line a value was read fro
 
 
 def _nullable(field: dict) -> dict:
+    """The field or null, as ``anyOf``: a grammar built from ``"type": ["string", "null"]`` drops the string's
+    bounds (maxLength, format), and a small model then writes on until its token limit."""
     types = field.get("type")
-    if types == "null" or (isinstance(types, list) and "null" in types):
+    if types == "null":
         return field
-    if isinstance(types, str):
-        return {**field, "type": [types, "null"]}
+    if isinstance(types, list):
+        others = [kind for kind in types if kind != "null"]
+        field = {**field, "type": others[0] if len(others) == 1 else others}
+        if "enum" in field:
+            field["enum"] = [option for option in field["enum"] if option is not None]
     return {"anyOf": [field, {"type": "null"}]}
 
 
