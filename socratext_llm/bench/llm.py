@@ -131,6 +131,9 @@ def run_llm_benchmark(settings: Settings, limit: int | None, suites: list[str] |
                      "llm_context_tokens": settings.llm_context_tokens,
                      "llm_document_tokens": settings.llm_document_tokens, "targets": TARGETS,
                      "measured_at": time.strftime("%Y-%m-%d %H:%M"), "suites": {}}
+    folder = Path(settings.results_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{RESULT}.json"
     for suite in suites or list(SUITES):
         results["suites"][suite] = {}
         for engine in engines:
@@ -139,16 +142,17 @@ def run_llm_benchmark(settings: Settings, limit: int | None, suites: list[str] |
             except SocratextError as error:  # a dataset absent here: say so, measure the rest
                 results["suites"][suite][engine] = {"skipped": error.one_line()}
             print(f"{suite} {engine} done ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+            _write(results, settings, path, start)  # figures kept as they come: the model is slow
+    return path
+
+
+def _write(results: dict, settings: Settings, path: Path, start: float) -> None:
     results["peak_rss_mb"] = {"bench_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                               "llm_server": server_rss_mb(settings.llm_base_url)}
     results["load_average"] = round(psutil.getloadavg()[0], 1)
     results["wall_s"] = round(time.perf_counter() - start, 1)
-    folder = Path(settings.results_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{RESULT}.json"
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (folder / f"{RESULT}.md").write_text(render(results), encoding="utf-8")
-    return path
+    path.with_suffix(".md").write_text(render(results), encoding="utf-8")
 
 
 def _cell(value) -> str:
