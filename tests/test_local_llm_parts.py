@@ -164,7 +164,7 @@ def test_hybrid_asks_only_what_rules_could_not_settle(receipt, settings):
     assert "tenant" not in fields_to_ask(rent, mrz, 0.6)  # an authoritative value is never asked about
     form = registry.get("form_kv")
     pairs = get_extraction_engine("rules", settings).extract(document, form)
-    assert pairs.data["pairs"] and fields_to_ask(form, pairs, 0.6) == ["pairs"]  # paired by position: always asked
+    assert pairs.data["pairs"] and fields_to_ask(form, pairs, 0.6) == []  # found, confident: rules' pairs stand
 
 
 def test_hybrid_merge_policy_on_a_real_rules_result(receipt, settings):

@@ -17,8 +17,6 @@ from ..validators import VALIDATORS
 
 # fields read by means of their own (machine-readable zones, a recommendation's structure): never asked
 NOT_ASKED_STRATEGIES = {"mrz", "has_metadata", "has_decision_trees", "graded_statements"}
-# lists rules pair up by position alone (a form's keys and values), never validated: the LLM is always asked
-GUESSED_STRATEGIES = {"key_values"}
 GROUNDED = ("line", "exact")
 MIN_GROUNDED_SHARE = 0.8  # of a list's items, for the LLM's list to replace the rules' one
 
@@ -51,16 +49,17 @@ def _confidence(evidence: dict[str, Evidence], name: str) -> float | None:
 
 
 def fields_to_ask(doctype: DocumentType, rules: FieldValues, review_confidence: float) -> list[str]:
-    """The fields rules left empty, gave failing their validator, read below the review confidence, or
-    guessed (lists paired by position)."""
+    """The fields rules left empty, gave failing their validator, or read below the review confidence.
+
+    A form's key/value list that rules filled is not asked about: with the 1.5B local model the LLM's pairs
+    scored far below the rules' on FUNSD (eval/results/llm.md), and replaced them when asked."""
     asked = []
     for name, field in doctype.fields.items():
         strategy = field.get("x-socratext", {}).get("strategy")
         if _authority(rules.evidence, name) or strategy in NOT_ASKED_STRATEGIES:
             continue
         value, confidence = rules.data.get(name), _confidence(rules.evidence, name)
-        if (empty(value) or validates(value, field) is False or strategy in GUESSED_STRATEGIES
-                or (confidence is not None and confidence < review_confidence)):
+        if empty(value) or validates(value, field) is False or (confidence is not None and confidence < review_confidence):
             asked.append(name)
     return asked
 
