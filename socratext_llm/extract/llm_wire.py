@@ -50,3 +50,75 @@ def _clean(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_clean(value) for value in schema]
     return schema
+
+
+LINE = "line"  # the key an answer gives the id of the line a value was read from (0: nowhere)
+
+
+def _nullable(field: dict) -> dict:
+    """The field or null, as ``anyOf``: a grammar built from ``"type": ["string", "null"]`` drops the string's
+    bounds (maxLength, format), and a small model then writes on until its token limit."""
+    types = field.get("type")
+    if types == "null":
+        return field
+    if isinstance(types, list):
+        others = [kind for kind in types if kind != "null"]
+        field = {**field, "type": others[0] if len(others) == 1 else others}
+        if "enum" in field:
+            field["enum"] = [option for option in field["enum"] if option is not None]
+    return {"anyOf": [field, {"type": "null"}]}
+
+
+def _line_key(name: str, fields: dict) -> str:
+    """A key that names no field of the item (a schema may have its own 'line')."""
+    key = LINE
+    while key in fields:
+        key = "_" + key
+    return key
+
+
+def grounded_schema(schema: dict, names: list[str], line_ids: list[int]) -> dict:
+    """The schema a model answers with: only the named fields; each scalar becomes ``{"line": id, "value": v}``
+    and each object of a list gains ``line``, the id drawn from the lines shown (0 when not printed)."""
+    properties = wire_schema(schema).get("properties", {})
+    line = {"enum": [0, *line_ids]}
+    wanted: dict[str, Any] = {}
+    for name in names:
+        field = properties[name]
+        items = field.get("items") if isinstance(field.get("items"), dict) else None
+        if items is not None and items.get("type") == "object" and isinstance(items.get("properties"), dict):
+            key = _line_key(name, items["properties"])
+            item = {**items, "properties": {key: line, **items["properties"]},
+                    "required": [key, *items.get("required", [])]}
+            wanted[name] = {**field, "items": item}
+        elif "array" in (field.get("type") if isinstance(field.get("type"), list) else [field.get("type")]):
+            wanted[name] = field
+        else:
+            wanted[name] = {"type": "object", "additionalProperties": False, "required": [LINE, "value"],
+                            "properties": {LINE: line, "value": _nullable(field)}}
+    return {"type": "object", "additionalProperties": False, "required": list(wanted), "properties": wanted}
+
+
+def split_grounded(answer: dict, schema: dict, names: list[str]) -> tuple[dict, dict[str, int]]:
+    """A grounded answer as plain data and the line id each value was read from, by JSON pointer."""
+    properties = wire_schema(schema).get("properties", {})
+    data, lines = {}, {}
+    for name in names:
+        value = answer.get(name)
+        items = properties.get(name, {}).get("items")
+        if isinstance(value, dict) and set(value) == {LINE, "value"}:
+            data[name] = value["value"]
+            if value["value"] not in (None, "") and value[LINE]:
+                lines[f"/{name}"] = value[LINE]
+        elif isinstance(value, list) and isinstance(items, dict) and isinstance(items.get("properties"), dict):
+            key = _line_key(name, items["properties"])
+            data[name] = []
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    if item.get(key):
+                        lines[f"/{name}/{index}"] = item[key]
+                    item = {k: v for k, v in item.items() if k != key}
+                data[name].append(item)
+        else:
+            data[name] = value
+    return data, lines

@@ -62,7 +62,7 @@ def phrase_with_llm(statements: list[Statement], settings: Settings) -> tuple[li
     for start in range(0, len(statements), BATCH):
         batch = statements[start:start + BATCH]
         try:
-            answer, used = engine.ask(_messages(batch), batch_type(batch))
+            answer, used = engine.ask(_messages(batch), batch_type(batch).schema, "has_statement_phrasing")
         except LlmOutputError:
             phrased += batch  # no valid answer after the re-asks: the rules' reading stands
             continue

@@ -1,38 +1,49 @@
-"""The LLM engine: any OpenAI-compatible server (vLLM the reference) through litellm, with the schema
-as a structured-output constraint, validation, and bounded re-asks carrying the validation error."""
+"""The LLM engine: any OpenAI-compatible server (vLLM the reference, llama.cpp for the local model) through
+litellm, with the schema as a structured-output constraint, validation, and bounded re-asks carrying the
+validation error.
+
+The document is sent as numbered lines (prompting.prompt_lines) and the schema asks, beside each value,
+the id of the line it was read from: a value is then checked on that line ('line' grounding), not searched
+for in the whole text.
+"""
 from __future__ import annotations
 
 import json
 import os
 import time
-
+from typing import Any
 
 from ...document import Document
 from ...errors import LlmOutputError, LlmUnavailableError
 from ...settings import Settings
 from ..base import ExtractionEngine, FieldValues, extraction_engines
-from ..evidence import locate_all
-from ..llm_wire import wire_schema
-from ..prompting import PromptBuilder, chunk_document, merge_partial_results
+from ..evidence import locate, locate_on_line, ungrounded
+from ..llm_wire import grounded_schema, split_grounded
+from ..prompting import PromptBuilder, PromptLine, chunk_prompt_lines, merge_cited, prompt_lines, render_lines
+from ..result import Check, Evidence
 from ..schemas import DocumentType, data_validator
-from ..textmatch import placed_lines
+from ..textmatch import PlacedLine, placed_lines
 
 BACKOFF_S = 1.0
+ENGINE = "llm"
 
 
-def response_format(doctype: DocumentType) -> dict:
-    """OpenAI `response_format` asking for output constrained by the document type's schema."""
-    return {"type": "json_schema",
-            "json_schema": {"name": doctype.name, "schema": wire_schema(doctype.schema), "strict": True}}
+def response_format(schema: dict, name: str, kind: str = "json_schema") -> dict:
+    """OpenAI `response_format` constraining the output to the schema: 'json_schema' as OpenAI, vLLM and
+    llama-server take it, or 'json_object' with the schema beside (llama-cpp-python's server)."""
+    if kind == "json_object":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
 
 
-def request_body(model: str, messages: list[dict], doctype: DocumentType, max_tokens: int) -> dict:
+def request_body(model: str, messages: list[dict], schema: dict, name: str, max_tokens: int,
+                 kind: str = "json_schema") -> dict:
     """The chat-completions request, as a pure function of its inputs (tested without a network)."""
-    return {"model": model, "messages": messages, "response_format": response_format(doctype),
+    return {"model": model, "messages": messages, "response_format": response_format(schema, name, kind),
             "temperature": 0.0, "max_tokens": max_tokens}
 
 
-def parse_answer(content: str | None, doctype: DocumentType) -> tuple[dict | None, str | None]:
+def parse_answer(content: str | None, schema: dict) -> tuple[dict | None, str | None]:
     """The answer as data, or the reason it is unusable (to send back to the model)."""
     if not content:
         return None, "empty answer"
@@ -40,7 +51,7 @@ def parse_answer(content: str | None, doctype: DocumentType) -> tuple[dict | Non
         data = json.loads(content)
     except json.JSONDecodeError as error:
         return None, f"invalid JSON ({error.msg} at character {error.pos})"
-    errors = sorted(data_validator(wire_schema(doctype.schema)).iter_errors(data), key=lambda e: e.path)
+    errors = sorted(data_validator(schema).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(racine)"
@@ -48,9 +59,39 @@ def parse_answer(content: str | None, doctype: DocumentType) -> tuple[dict | Non
     return data, None
 
 
+def _scalar_evidence(value: Any, field: dict, line: PromptLine | None, lines: list[PlacedLine]) -> Evidence:
+    found = locate_on_line(value, field, line.page, line.lines, ENGINE) if line is not None else None
+    return found or locate(value, field, lines, ENGINE) or ungrounded(ENGINE)
+
+
+def ground_values(data: dict, cited: dict[str, int], doctype: DocumentType, shown: list[PromptLine],
+                  lines: list[PlacedLine]) -> dict[str, Evidence]:
+    """Evidence for every value: on the line the model cited when it is printed there ('line'), else
+    where it is found in the text ('exact', 'fuzzy'), else none."""
+    by_id = {line.id: line for line in shown}
+    evidence = {}
+    for name, value in data.items():
+        field = doctype.fields.get(name, {})
+        if isinstance(value, list):
+            items = field.get("items", {}) if isinstance(field.get("items"), dict) else {}
+            for index, item in enumerate(value):
+                pointer = f"/{name}/{index}"
+                scalars = (list(zip(item.values(), (items.get("properties", {}).get(k, {}) for k in item)))
+                           if isinstance(item, dict) else [(item, items)])
+                scalars = [(v, f) for v, f in scalars if v not in (None, "", []) and not isinstance(v, (dict, list))]
+                if scalars:
+                    found = [_scalar_evidence(v, f, by_id.get(cited.get(pointer, 0)), lines) for v, f in scalars]
+                    evidence[pointer] = next((e for e in found if e.signals["grounding"] == "line"), found[0])
+        elif value not in (None, "") and not isinstance(value, dict):
+            evidence[f"/{name}"] = _scalar_evidence(value, field, by_id.get(cited.get(f"/{name}", 0)), lines)
+    for item in evidence.values():
+        item.signals["source"] = ENGINE
+    return evidence
+
+
 @extraction_engines.register
 class LlmEngine(ExtractionEngine):
-    name = "llm"
+    name = ENGINE
 
     def __init__(self, settings: Settings):
         super().__init__(settings)
@@ -64,13 +105,14 @@ class LlmEngine(ExtractionEngine):
         self.litellm = litellm
         self.prompts = PromptBuilder()
 
-    def _call(self, messages: list[dict], doctype: DocumentType) -> tuple[str | None, int]:
+    def _call(self, messages: list[dict], schema: dict, name: str) -> tuple[str | None, int]:
         exceptions = self.litellm.exceptions
         retryable = (exceptions.APIConnectionError, exceptions.Timeout, exceptions.ServiceUnavailableError,
                      exceptions.InternalServerError, exceptions.RateLimitError)
         refused = (exceptions.APIError, exceptions.NotFoundError, exceptions.BadRequestError,
                    exceptions.AuthenticationError, exceptions.PermissionDeniedError)
-        body = request_body(f"openai/{self.settings.llm_model}", messages, doctype, self.settings.llm_max_tokens)
+        body = request_body(f"openai/{self.settings.llm_model}", messages, schema, name, self.settings.llm_max_tokens,
+                            self.settings.llm_response_format)
         for attempt in range(self.settings.llm_retries + 1):
             try:
                 response = self.litellm.completion(**body, api_base=self.settings.llm_base_url,
@@ -89,14 +131,14 @@ class LlmEngine(ExtractionEngine):
             return response.choices[0].message.content, int(getattr(usage, "total_tokens", 0) or 0)
         raise AssertionError("unreachable")
 
-    def ask(self, messages: list[dict], doctype: DocumentType) -> tuple[dict, int]:
+    def ask(self, messages: list[dict], schema: dict, name: str) -> tuple[dict, int]:
         """Ask, validate, and re-ask with the validation error, a bounded number of times."""
         tokens = 0
         last_problem = None
         for _ in range(self.settings.llm_retries + 1):
-            content, used = self._call(messages, doctype)
+            content, used = self._call(messages, schema, name)
             tokens += used
-            data, last_problem = parse_answer(content, doctype)
+            data, last_problem = parse_answer(content, schema)
             if data is not None:
                 return data, tokens
             messages = [*messages, {"role": "assistant", "content": content or ""},
@@ -106,11 +148,23 @@ class LlmEngine(ExtractionEngine):
                              f"(last problem: {last_problem})", hint="try a larger model, or --engine rules")
 
     def extract(self, document: Document, doctype: DocumentType) -> FieldValues:
-        chunks = chunk_document(document, self.settings.llm_context_tokens)
-        parts, tokens = [], 0
+        return self.extract_fields(document, doctype, list(doctype.fields))
+
+    def extract_fields(self, document: Document, doctype: DocumentType, names: list[str]) -> FieldValues:
+        """Only the named fields asked (hybrid asks what rules could not settle), part by part within the
+        document's token budget; values with the line each was read from."""
+        shown = prompt_lines(document)
+        chunks = chunk_prompt_lines(shown, self.settings.llm_context_tokens)
+        parts, tokens, checks = [], 0, []
         for index, chunk in enumerate(chunks, start=1):
-            data, used = self.ask(self.prompts.messages(doctype, chunk, index, len(chunks)), doctype)
-            parts.append(data)
+            if tokens >= self.settings.llm_document_tokens:
+                checks.append(Check(kind="engine", ok=False, message=f"LLM token budget spent "
+                                    f"({self.settings.llm_document_tokens}): parts {index}-{len(chunks)} not read"))
+                break
+            schema = grounded_schema(doctype.schema, names, [line.id for line in chunk])
+            messages = self.prompts.messages(doctype, render_lines(chunk), index, len(chunks), names, line_ids=True)
+            answer, used = self.ask(messages, schema, doctype.name)
             tokens += used
-        data = merge_partial_results(parts, doctype) if len(parts) > 1 else parts[0]
-        return FieldValues(data, locate_all(data, doctype.fields, placed_lines(document), self.name), tokens)
+            parts.append(split_grounded(answer, doctype.schema, names))
+        data, cited = merge_cited(parts, doctype, names)
+        return FieldValues(data, ground_values(data, cited, doctype, shown, placed_lines(document)), tokens, checks)

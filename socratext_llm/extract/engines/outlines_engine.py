@@ -72,7 +72,7 @@ class OutlinesEngine(ExtractionEngine):
     def generate(self, prompt: str, doctype: DocumentType) -> dict:
         generator, budget, _ = self.generator_for(doctype)
         text = generator(prompt, **{self.limit_kwarg: budget})
-        data, problem = parse_answer(text, DocumentType(doctype.name, doctype.path, self.generators[doctype.name][2]))
+        data, problem = parse_answer(text, self.generators[doctype.name][2])
         if data is None:
             raise LlmOutputError(f"constrained decoding gave an unusable answer ({problem})")
         return restore(data, wire_schema(doctype.schema))
