@@ -119,13 +119,17 @@ def test_specimen_with_a_failed_check_needs_review_and_its_value_is_not_confiden
     assert rows["employer_siret"].startswith("⚠ à vérifier") and "invalide" in rows["employer_siret"]
 
 
-def test_an_engine_that_fell_short_makes_the_result_partial_not_a_success(settings):
-    """hybrid without an LLM server: the rules' values stand, and the result says it is partial, and why."""
+def test_an_engine_that_fell_short_is_said_and_never_a_success(settings):
+    """hybrid without an LLM server: where rules settle every field the LLM is not needed (success); where
+    it was needed, the rules' values stand and the result says the engine fell short, never success."""
     from socratext_llm.extract.pipeline import extract
 
-    result = extract(ROOT / "examples" / "quittance_loyer.pdf", "rent_receipt", engine="hybrid", settings=settings)
-    assert result.status == "partial" and result.review == ["engine: LLM unavailable, rules only: no LLM server configured"]
-    assert result.data["total"] == 845.0
+    settled = extract(ROOT / "examples" / "quittance_loyer.pdf", "rent_receipt", engine="hybrid", settings=settings)
+    assert settled.status == "success" and settled.data["total"] == 845.0 and not settled.llm_tokens
+    short = extract(ROOT / "examples" / "quittance_loyer.pdf", "invoice", engine="hybrid", settings=settings)
+    assert short.status in ("partial", "needs_review")
+    assert "engine: LLM unavailable, rules only: no LLM server configured" in short.review
+    assert short.data["invoice_number"] is None  # nothing invented in the LLM's place
 
 
 @pytest.mark.parametrize("printed, value, grounded", [("Total 12,00 €", "EUR", True), ("USD 12.00", "USD", True),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -165,7 +166,8 @@ def eval_calibrate(
     (results / "calibration.md").write_text(markdown, encoding="utf-8")
     for name, summary in figures["held_out"].items():
         if summary:
-            (results / f"calibration-{name.replace('/', '_').replace(':', '_')}.svg").write_text(
+            slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")  # "sroie (gold OCR)" -> sroie_gold_OCR
+            (results / f"calibration-{slug}.svg").write_text(
                 reliability_svg(summary) + "\n", encoding="utf-8")
     for name, summary in figures["held_out"].items():
         above = (summary or {}).get("above_threshold") or {}

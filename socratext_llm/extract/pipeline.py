@@ -84,9 +84,9 @@ def decide_status(data: dict, evidence: dict[str, Evidence], checks: list[Check]
                if not c.ok and c.kind not in ("schema", "engine")]
     review += [f"{pointer}: confidence {e.confidence:.3f} below {threshold:.2f}" for pointer, e in evidence.items()
                if e.confidence < threshold and value_at(data, pointer) not in (None, "", [])]
-    if review:
-        return "needs_review", review
     engine = [f"engine: {c.message}" for c in checks if c.kind == "engine" and not c.ok]
+    if review:
+        return "needs_review", review + engine
     return ("partial", engine) if engine else ("success", [])
 
 
