@@ -18,6 +18,7 @@ from ...errors import LlmOutputError, LlmUnavailableError
 from ...settings import Settings
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..evidence import locate, locate_on_line, ungrounded
+from ..decoding import bounded, restore
 from ..llm_wire import grounded_schema, split_grounded
 from ..prompting import PromptBuilder, PromptLine, chunk_prompt_lines, merge_cited, prompt_lines, render_lines
 from ..result import Check, Evidence
@@ -163,7 +164,11 @@ class LlmEngine(ExtractionEngine):
                 break
             schema = grounded_schema(doctype.schema, names, [line.id for line in chunk])
             messages = self.prompts.messages(doctype, render_lines(chunk), index, len(chunks), names, line_ids=True)
-            answer, used = self.ask(messages, schema, doctype.name)
+            # bounded: JSON's number grammar has no length limit, and a small model may write digits on
+            # to its token limit; numbers travel as digit-bounded strings and are restored afterwards
+            sent = bounded(schema, self.settings.decoding_string_cap, self.settings.decoding_items_cap)
+            answer, used = self.ask(messages, sent, doctype.name)
+            answer = restore(answer, schema)
             tokens += used
             parts.append(split_grounded(answer, doctype.schema, names))
         data, cited = merge_cited(parts, doctype, names)
