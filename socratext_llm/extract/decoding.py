@@ -12,10 +12,12 @@ from typing import Any
 
 from .llm_wire import wire_schema
 
-NUMBER_PATTERN = r"-?\d{1,9}(\.\d{1,2})?"
-INTEGER_PATTERN = r"-?\d{1,9}"
-DATE_PATTERN = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-FRACTION = r"(\.\d{1,2})?"
+# character classes rather than \d and \. : every grammar converter reads them alike (llama.cpp's reads those
+# escapes literally)
+NUMBER_PATTERN = r"-?[0-9]{1,9}([.][0-9]{1,2})?"
+INTEGER_PATTERN = r"-?[0-9]{1,9}"
+DATE_PATTERN = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+FRACTION = r"([.][0-9]{1,2})?"
 MAX_ENUMERATED_RANGE = 2000
 DEFAULT_STRING_CAP = 200
 DEFAULT_ITEMS_CAP = 20
@@ -70,12 +72,12 @@ def number_pattern(node: dict, integer: bool) -> str:
     if low is not None and high is not None and 0 <= high - low <= MAX_ENUMERATED_RANGE:
         first, last = int(-(-low // 1)), int(high // 1)
         below = "|".join(str(value) for value in range(first, last))
-        top = str(last) + ("" if integer else r"(\.0{1,2})?")
+        top = str(last) + ("" if integer else r"([.]0{1,2})?")
         return f"(({below}){fraction}|{top})" if below else top  # grouped: it is embedded between quotes
     if low is not None and low >= 1:
-        return r"[1-9]\d{0,8}" + fraction
+        return r"[1-9][0-9]{0,8}" + fraction
     if low is not None and low >= 0:
-        return r"\d{1,9}" + fraction
+        return r"[0-9]{1,9}" + fraction
     return INTEGER_PATTERN if integer else NUMBER_PATTERN
 
 

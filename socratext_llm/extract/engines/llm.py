@@ -164,9 +164,11 @@ class LlmEngine(ExtractionEngine):
                 break
             schema = grounded_schema(doctype.schema, names, [line.id for line in chunk])
             messages = self.prompts.messages(doctype, render_lines(chunk), index, len(chunks), names, line_ids=True)
-            # bounded: JSON's number grammar has no length limit, and a small model may write digits on
-            # to its token limit; numbers travel as digit-bounded strings and are restored afterwards
-            sent = bounded(schema, self.settings.decoding_string_cap, self.settings.decoding_items_cap)
+            # vLLM's grammar: bounded, numbers as digit-bounded strings restored afterwards (SmolLM2 wrote digits
+            # on to its token limit inside a number). llama.cpp's server (json_object) gets the schema as it is:
+            # the local 1.5B model read dates worse under the bounded form (tests/test_local_llm.py)
+            sent = schema if self.settings.llm_response_format == "json_object" else \
+                bounded(schema, self.settings.decoding_string_cap, self.settings.decoding_items_cap)
             answer, used = self.ask(messages, sent, doctype.name)
             answer = restore(answer, schema)
             tokens += used
