@@ -1,6 +1,7 @@
 """The OCR pipeline: ingest → (text layer | pre-process → OCR) → layout → Document.
 
-Pages are produced one at a time; only the current page's image is in memory.
+Pages are produced one at a time; only the current page's image is in memory. ``ocr_document`` keeps the
+pages in a Document; ``streaming.read_document`` puts them in a spool for outputs written page by page.
 """
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from pydantic import TypeAdapter
 from .document import Document, Line, MachineReadable, Page, SourceInfo
 from .french.codes import read_page_codes
 from .ingest import PageInput, SourceFile, display_name, file_sha256, open_source
-from .layout import LineGroup, annotate_structure, build_blocks, group_lines
+from .layout import LineGroup, build_blocks, group_lines
+from .layout.sketch import PageSketch, apply_structure, sketch_page
+from .layout.structure import annotate_sketches, cut_blocks
 from .layout.graphics import drawn_shapes
 from .layout.tables import born_digital_tables, stitch_tables
 from .layout.tables.scanned import scanned_tables
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
+from .memory import release_freed_memory
 from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
 from .settings import Settings, load_settings
 
@@ -196,24 +200,50 @@ def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> I
             continue
         if engine is None:
             engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
-        yield ocr_page(page_input, engine, settings)
+        page = ocr_page(page_input, engine, settings)
+        release_freed_memory()  # the page image and the OCR's buffers, before the next page is rendered
+        yield page
+
+
+def read_pages(source: SourceFile, options: OcrOptions, settings: Settings, keep: Callable[[Page], None],
+               on_page: Callable[[int, int], None] | None = None) -> list[PageSketch]:
+    """Every page read, laid out and handed to ``keep`` in order, once it is final for everything but the
+    cross-page structure (a table continued on the next page is stitched first: pages wait one page);
+    returns the sketches ``annotate_sketches`` decides that structure on."""
+    sketches: list[PageSketch] = []
+    previous: Page | None = None
+    for page in iter_pages(source, options, settings):
+        if previous is not None:
+            stitch_tables([previous, page])
+            keep(previous)
+        sketches.append(sketch_page(cut_blocks(page)))
+        previous = page
+        if on_page:
+            on_page(len(sketches), source.page_count)
+    if previous is not None:
+        keep(previous)
+    return sketches
+
+
+def source_info(path: Path, source: SourceFile) -> SourceInfo:
+    return SourceInfo(filename=display_name(path), media_type=source.media_type, sha256=file_sha256(path),
+                      page_count=source.page_count)
 
 
 def ocr_document(path: Path, options: OcrOptions, settings: Settings,
                  on_page: Callable[[int, int], None] | None = None) -> Document:
-    """Read one file into a Document; ``on_page(done, total)`` reports progress."""
+    """Read one file into a Document, every page in memory; ``on_page(done, total)`` reports progress.
+    ``streaming.read_document`` reads long documents in bounded memory."""
     path = Path(path)
+    pages: list[Page] = []
     with open_source(path, settings, options.password) as source:
-        info = SourceInfo(filename=display_name(path), media_type=source.media_type, sha256=file_sha256(path),
-                          page_count=source.page_count)
-        pages = []
-        for page in iter_pages(source, options, settings):
-            pages.append(page)
-            if on_page:
-                on_page(len(pages), info.page_count)
+        info = source_info(path, source)
+        sketches = read_pages(source, options, settings, pages.append, on_page)
         outline = source.outline()
-    stitch_tables(pages)
-    return annotate_structure(Document(source=info, pages=pages), outline)
+    annotate_sketches(sketches, outline)
+    for page, sketch in zip(pages, sketches, strict=True):
+        apply_structure(page, sketch)
+    return Document(source=info, pages=pages)
 
 
 def ocr(path: str | Path, engine: str | None = None, password: str | None = None, force_ocr: bool = False,

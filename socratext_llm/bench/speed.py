@@ -10,7 +10,9 @@ only.
   (ours, raw RapidOCR, Tesseract) and as one PDF of the same pages for ours and OCRmyPDF;
 - born-digital: the ICDAR 2013 PDFs whose pages all have a text layer; ours, PyMuPDF's own words,
   pymupdf4llm and pdfplumber;
-- memory: ours on a long born-digital PDF (ICDAR pages repeated to 2,000) and a long scanned PDF (200 pages);
+- memory: ours on a long born-digital PDF (ICDAR pages repeated to 2,000) and a long scanned PDF (200 pages),
+  as ``socratext ocr FILE -o OUT`` runs: pages read into a spool, the JSON written page by page
+  (``streaming.read_document``; the other suites time ``ocr_document``, every page kept in memory);
 - orientation: the orientation model against Tesseract's OSD on pages turned by each quarter.
 Files are built in a temporary folder, never in the repository.
 """
@@ -52,6 +54,19 @@ def _page_count(path: Path) -> int:
 def _ours(path: Path) -> int:
     from ..pipeline import OcrOptions, ocr_document
     return len(ocr_document(path, OcrOptions(), load_settings()).pages)
+
+
+def _ours_streamed(path: Path) -> int:
+    """What ``socratext ocr FILE -o OUT`` does: the document model's JSON written page by page to a file."""
+    from ..export.streamed import write_streamed
+    from ..pipeline import OcrOptions
+    from ..streaming import read_document
+
+    with tempfile.TemporaryDirectory() as folder, \
+            read_document(path, OcrOptions(), load_settings()) as document, \
+            (Path(folder) / "out.json").open("w", encoding="utf-8") as out:
+        write_streamed(document, "json", out)
+        return len(document.sketches)
 
 
 def _raw_rapidocr() -> Callable[[Path], int]:
@@ -102,7 +117,7 @@ def _pdfplumber(path: Path) -> int:
 
 def reader(tool: str) -> Callable[[Path], int]:
     """The function that reads one file with a tool and says how many pages it read."""
-    simple = {"socratext": _ours, "socratext-pdf": _ours, "tesseract": _tesseract, "ocrmypdf": _ocrmypdf,
+    simple = {"socratext": _ours, "socratext-pdf": _ours, "socratext-ocr-json": _ours_streamed, "tesseract": _tesseract, "ocrmypdf": _ocrmypdf,
               "pymupdf-words": _pymupdf_words, "pymupdf4llm": _pymupdf4llm, "pdfplumber": _pdfplumber}
     if tool == "rapidocr":
         return _raw_rapidocr()
@@ -241,10 +256,18 @@ def bench_orientation(settings: Settings, pages_per_set: int) -> dict:
                      "180 and 270 degrees", "results": results}
 
 
+SUITES = ("scans", "born-digital", "memory", "orientation")
+
+
 def run_speed_benchmark(settings: Settings, quick: bool = False, scans: int | None = None,
                         born_digital_documents: int | None = None, long_pages: int | None = None,
-                        long_scans: int | None = None, orientation_pages: int | None = None) -> Path:
-    """All suites; ``quick`` shrinks every sample (a smoke run in a couple of minutes)."""
+                        long_scans: int | None = None, orientation_pages: int | None = None,
+                        only: str | None = None) -> Path:
+    """All suites, or ``only`` one of ``SUITES`` (its figures then go to ``speed-<suite>.json`` and ``.md``, the
+    full run's files left as they are); ``quick`` shrinks every sample (a smoke run in a couple of minutes)."""
+    if only is not None and only not in SUITES:
+        raise ValueError(f"unknown suite {only!r}: one of {', '.join(SUITES)}")
+    wanted = set(SUITES) if only is None else {only}
     scans = scans or (2 if quick else 6)
     born_digital_documents = born_digital_documents or (3 if quick else 10)
     long_pages = long_pages or (200 if quick else 2000)
@@ -252,50 +275,59 @@ def run_speed_benchmark(settings: Settings, quick: bool = False, scans: int | No
     figures: dict = {"quick": quick}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        images, scanned_pdf = _scan_files(settings, scans, folder)
-        inputs = {"socratext": images, "rapidocr": images, "tesseract": images,
-                  "socratext-pdf": [scanned_pdf], "ocrmypdf": [scanned_pdf]}
-        warm_up = _scanned_pdf(images, 1, folder / "warm_up.pdf")
-        results = {}
-        for tool in SCAN_READERS:
-            print(f"speed: scans, {tool}", file=sys.stderr)
-            files = inputs[tool]
-            results[tool] = measure_in_fresh_process(tool, files, warm_up if files[0].suffix == ".pdf"
-                                                     else images[0], folder)
-        _ratios(results)
-        figures["scans"] = {"pages": len(images), "what": "Tapuscorpus pages at A4 300 dpi (2480 x 3508); "
-                            "socratext and the raw engines read the PNG files, socratext-pdf and ocrmypdf one PDF "
-                            "of the same pages", "results": results}
-
-        pdfs = text_layer_pdfs(settings, born_digital_documents)
-        results = {}
-        for tool in BORN_DIGITAL_READERS:
-            print(f"speed: born-digital, {tool}", file=sys.stderr)
-            results[tool] = measure_in_fresh_process(tool, pdfs, pdfs[0], folder)
-        _ratios(results)
-        figures["born_digital"] = {"documents": len(pdfs), "what": "ICDAR 2013 PDFs read from their text layer",
-                                   "results": results}
-
-        print("speed: memory", file=sys.stderr)
-        long_pdf = _long_pdf(text_layer_pdfs(settings, None), long_pages, folder / "long_born_digital.pdf")
-        long_scanned = _scanned_pdf(images, long_scans, folder / "long_scanned.pdf")
-        figures["memory"] = {
-            f"{long_pages}_page_born_digital_pdf": measure_in_fresh_process("socratext", [long_pdf], None, folder),
-            f"{long_scans}_page_scanned_pdf": measure_in_fresh_process("socratext", [long_scanned], None, folder)}
-    print("speed: orientation", file=sys.stderr)
-    try:
-        figures["orientation"] = bench_orientation(settings, orientation_pages or (2 if quick else 6))
-    except (EngineUnavailableError, OSError, subprocess.SubprocessError) as error:
-        figures["orientation"] = {"error": str(error)[:200]}
+        if wanted & {"scans", "memory"}:
+            images, scanned_pdf = _scan_files(settings, scans, folder)
+        if "scans" in wanted:
+            figures["scans"] = _scans_suite(images, scanned_pdf, folder)
+        if "born-digital" in wanted:
+            pdfs = text_layer_pdfs(settings, born_digital_documents)
+            results = {}
+            for tool in BORN_DIGITAL_READERS:
+                print(f"speed: born-digital, {tool}", file=sys.stderr)
+                results[tool] = measure_in_fresh_process(tool, pdfs, pdfs[0], folder)
+            _ratios(results)
+            figures["born_digital"] = {"documents": len(pdfs), "what": "ICDAR 2013 PDFs read from their text layer",
+                                       "results": results}
+        if "memory" in wanted:
+            print("speed: memory", file=sys.stderr)
+            long_pdf = _long_pdf(text_layer_pdfs(settings, None), long_pages, folder / "long_born_digital.pdf")
+            long_scanned = _scanned_pdf(images, long_scans, folder / "long_scanned.pdf")
+            figures["memory"] = {
+                f"{long_pages}_page_born_digital_pdf": measure_in_fresh_process("socratext-ocr-json", [long_pdf],
+                                                                                None, folder),
+                f"{long_scans}_page_scanned_pdf": measure_in_fresh_process("socratext-ocr-json", [long_scanned],
+                                                                           None, folder)}
+    if "orientation" in wanted:
+        print("speed: orientation", file=sys.stderr)
+        try:
+            figures["orientation"] = bench_orientation(settings, orientation_pages or (2 if quick else 6))
+        except (EngineUnavailableError, OSError, subprocess.SubprocessError) as error:
+            figures["orientation"] = {"error": str(error)[:200]}
     figures["machine"] = machine()
     figures["measured_at"] = time.strftime("%Y-%m-%d %H:%M")
     results_dir = Path(settings.results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / "speed.json"
+    path = results_dir / ("speed.json" if only is None else f"speed-{only}.json")
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (results_dir / "speed.md").write_text(render_markdown(figures), encoding="utf-8")
-    write_summary(results_dir)
+    path.with_suffix(".md").write_text(render_markdown(figures), encoding="utf-8")
+    if only is None:
+        write_summary(results_dir)
     return path
+
+
+def _scans_suite(images: list[Path], scanned_pdf: Path, folder: Path) -> dict:
+    inputs = {"socratext": images, "rapidocr": images, "tesseract": images,
+              "socratext-pdf": [scanned_pdf], "ocrmypdf": [scanned_pdf]}
+    warm_up = _scanned_pdf(images, 1, folder / "warm_up.pdf")
+    results = {}
+    for tool in SCAN_READERS:
+        print(f"speed: scans, {tool}", file=sys.stderr)
+        files = inputs[tool]
+        results[tool] = measure_in_fresh_process(tool, files, warm_up if files[0].suffix == ".pdf" else images[0],
+                                                 folder)
+    _ratios(results)
+    return {"pages": len(images), "what": "Tapuscorpus pages at A4 300 dpi (2480 x 3508); socratext and the raw "
+            "engines read the PNG files, socratext-pdf and ocrmypdf one PDF of the same pages", "results": results}
 
 
 def _rows(results: dict[str, dict]) -> list[list[object]]:
@@ -319,14 +351,17 @@ def render_markdown(figures: dict) -> str:
     out = ["# Speed and memory (`socratext bench speed`)", "",
            f"{figures['machine']['cpus']} cores; {'quick sample' if figures['quick'] else 'full sample'}; "
            f"measured {figures['measured_at']}. Each row is a fresh process; CPU counts every thread and child.", ""]
-    out += [f"## Scanned pages: {figures['scans']['what']}", ""] + table(header, _rows(figures["scans"]["results"]))
-    born = figures["born_digital"]
-    out += [f"## Born-digital: {born['what']} ({born['documents']} documents)", ""]
-    out += table(header, _rows(born["results"]))
-    out += ["## Memory: our pipeline on long documents", ""]
-    out += table(["document", "pages", "pages / s", "peak RSS MB"],
-                 [[name, r.get("pages", "—"), r.get("pages_per_s", "—"), r.get("peak_rss_mb", r.get("error"))]
-                  for name, r in figures["memory"].items()])
+    if "scans" in figures:
+        out += [f"## Scanned pages: {figures['scans']['what']}", ""] + table(header, _rows(figures["scans"]["results"]))
+    if "born_digital" in figures:
+        born = figures["born_digital"]
+        out += [f"## Born-digital: {born['what']} ({born['documents']} documents)", ""]
+        out += table(header, _rows(born["results"]))
+    if "memory" in figures:
+        out += ["## Memory: `socratext ocr FILE -o OUT.json` on long documents", ""]
+        out += table(["document", "pages", "pages / s", "peak RSS MB"],
+                     [[name, r.get("pages", "—"), r.get("pages_per_s", "—"), r.get("peak_rss_mb", r.get("error"))]
+                      for name, r in figures["memory"].items()])
     orientation = figures.get("orientation", {})
     if "results" in orientation:
         out += [f"## Page orientation: {orientation['pages']}", ""]

@@ -9,11 +9,14 @@ from typing import Annotated, Optional
 import typer
 from tqdm import tqdm
 
+from ..bench.speed import SUITES as SPEED_SUITES
 from ..errors import SocratextError
 from ..export import FORMATS
 from ..ingest import display_name
 from ..ocr import ocr_engines
-from ..pipeline import OcrOptions, ocr_document
+from ..export.streamed import write_streamed
+from ..pipeline import OcrOptions
+from ..streaming import read_document
 from ..settings import load_settings
 from .batch import report, run_batch
 from .dataset_cmds import datasets_app
@@ -38,6 +41,7 @@ app.command("has")(has_command)
 app.command("tables")(tables_command)
 
 OutputFormat = Enum("OutputFormat", {name: name for name in FORMATS}, type=str)
+SpeedSuite = Enum("SpeedSuite", {name: name for name in SPEED_SUITES}, type=str)
 
 
 def output_path(output: Path | None, source: Path, extension: str, many: bool) -> Path | None:
@@ -64,7 +68,8 @@ def ocr(
     options = OcrOptions(engine=engine, password=password, force_ocr=force_ocr)
     if engine is not None:
         _check_engine(engine)
-    render, extension = FORMATS[OutputFormat(format).value]
+    format_name = OutputFormat(format).value
+    extension = FORMATS[format_name][1]
     many = len(files) > 1
     progress = tqdm(total=None, unit="page", disable=None, file=sys.stderr)
 
@@ -74,14 +79,15 @@ def ocr(
         progress.update(1)
 
     def one(path: Path) -> None:
+        """Pages are read into a spool, then written one at a time: memory does not grow with length."""
         progress.set_description(display_name(path))
-        document = ocr_document(path, options, settings, on_page=on_page)
-        text = render(document)
-        target = output_path(output, path, extension, many)
-        if target is None:
-            sys.stdout.write(text)
-        else:
-            target.write_text(text, encoding="utf-8")
+        with read_document(path, options, settings, on_page=on_page) as document:
+            target = output_path(output, path, extension, many)
+            if target is None:
+                write_streamed(document, format_name, sys.stdout)
+            else:
+                with target.open("w", encoding="utf-8") as out:
+                    write_streamed(document, format_name, out)
 
     outcome = run_batch(files, one)
     progress.close()
@@ -124,12 +130,13 @@ def bench_speed(
     documents: Annotated[Optional[int], typer.Option(help="Born-digital ICDAR PDFs (default 10, quick 3).")] = None,
     long_pages: Annotated[Optional[int], typer.Option(help="Pages of the long born-digital PDF (default 2000, quick 200).")] = None,
     long_scans: Annotated[Optional[int], typer.Option(help="Pages of the long scanned PDF (default 200, quick 10).")] = None,
+    only: Annotated[Optional[SpeedSuite], typer.Option(help="Run one suite; its figures go to speed-<suite>.json/.md.")] = None,
 ) -> None:
     """Speed and memory, ours beside raw RapidOCR, Tesseract, OCRmyPDF, PyMuPDF, pymupdf4llm, pdfplumber."""
     from ..bench.speed import run_speed_benchmark
 
     path = _bench(run_speed_benchmark, load_settings(datasets_dir=data_dir), quick, scans, documents, long_pages,
-                  long_scans)
+                  long_scans, None, only.value if only else None)
     print(f"wrote {path} and {path.with_suffix('.md')}", file=sys.stderr)
 
 

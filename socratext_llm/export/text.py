@@ -3,10 +3,11 @@ tables as tables)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from ..document import FURNITURE, Block, Document, Page, Table
-from ..layout.structure import line_rows, paragraphs, row_text
+from ..document import FURNITURE, Document, Page, Table
+from ..layout.sketch import PageSketch
+from ..layout.structure import line_rows, paragraph_groups, row_text
 from ..layout.text_flow import join_lines, strip_bullet
 from .tables import page_items, table_markdown
 
@@ -14,9 +15,10 @@ SHORT_ROW = 0.75  # a row ending before this share of its block's width was ende
 LABELLED_ROW = re.compile(r"^[^\W\d][\w'’ ./-]{1,40}\s?:\s")  # 'Locataire : …' starts a line of its own
 
 
-def flowing_text(blocks: Sequence[tuple[Page, Block]]) -> str:
-    """A paragraph's text as Markdown: rows run together (line-end hyphens joined), except after a row that
-    stops short of its block's edge and around a 'Label : value' row, where the printed break is kept."""
+def flowing_text(blocks: Sequence[tuple]) -> str:
+    """A paragraph's text as Markdown (its blocks with their pages, or sketches of both): rows run together
+    (line-end hyphens joined), except after a row that stops short of its block's edge and around a
+    'Label : value' row, where the printed break is kept."""
     runs: list[list[str]] = [[]]
     for _, block in blocks:
         rows = line_rows(block.lines)
@@ -33,21 +35,30 @@ def flowing_text(blocks: Sequence[tuple[Page, Block]]) -> str:
     return "\n".join(join_lines(run) for run in runs if run)
 
 
+def text_parts(pages: Iterable[Page] | Iterable[PageSketch]) -> Iterator[str]:
+    """``to_text`` page by page (pages or their sketches: the same lines)."""
+    for index, page in enumerate(pages):
+        yield ("\n\f" if index else "") + page.text
+    yield "\n"
+
+
 def to_text(document: Document) -> str:
-    return "\n\f".join(page.text for page in document.pages) + "\n"
+    return "".join(text_parts(document.pages))
 
 
-def to_markdown(document: Document) -> str:
-    """One Markdown element per logical paragraph (joined across line, column and page breaks), at the page
-    where it starts; headings at their level ('#', '##', '###'); running headers and footers left out;
-    tables as pipe tables, without the lines they took from the blocks."""
-    groups = {blocks[0][1].paragraph: blocks for blocks in paragraphs(document)}
-    parts: list[str] = []
-    for page in document.pages:
-        parts.append(f"<!-- page {page.index + 1} -->")
+def paragraph_starts(pages: Sequence[Page] | Sequence[PageSketch]) -> dict[int, list[tuple]]:
+    """Each logical paragraph's blocks (with their pages, or the pages' sketches), by paragraph index."""
+    return {blocks[0][1].paragraph: blocks for blocks in paragraph_groups(pages)}
+
+
+def markdown_parts(pages: Iterable[Page], groups: dict[int, list[tuple]]) -> Iterator[str]:
+    """``to_markdown``'s elements, page by page; ``groups`` (``paragraph_starts``) gives the blocks of a paragraph
+    that goes on over later pages."""
+    for page in pages:
+        yield f"<!-- page {page.index + 1} -->"
         for item in page_items(page):
             if isinstance(item, Table):
-                parts.append(table_markdown(item))
+                yield table_markdown(item)
                 continue
             if item.kind in FURNITURE:
                 continue
@@ -61,9 +72,15 @@ def to_markdown(document: Document) -> str:
             else:
                 text = flowing_text([(page, item)])  # a block a table took lines from: what is left of it
             if item.kind == "heading" and item.heading_level:
-                parts.append("#" * item.heading_level + " " + " ".join(text.split()))
+                yield "#" * item.heading_level + " " + " ".join(text.split())
             elif item.kind == "list_item":
-                parts.append("- " + strip_bullet(text)[1])
+                yield "- " + strip_bullet(text)[1]
             else:
-                parts.append(text)
-    return "\n\n".join(parts) + "\n"
+                yield text
+
+
+def to_markdown(document: Document) -> str:
+    """One Markdown element per logical paragraph (joined across line, column and page breaks), at the page
+    where it starts; headings at their level ('#', '##', '###'); running headers and footers left out;
+    tables as pipe tables, without the lines they took from the blocks."""
+    return "\n\n".join(markdown_parts(document.pages, paragraph_starts(document.pages))) + "\n"

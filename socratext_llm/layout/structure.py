@@ -1,7 +1,8 @@
 """Document structure: block kinds, running headers and footers, paragraphs across breaks, section tree.
 
-Runs once the pages are read, because running headers and paragraphs continued on the next page are
-only visible across pages. Text-layer blocks are re-cut at list items and paragraph breaks (PyMuPDF's
+Each page is cut into blocks alone (``cut_blocks``); the rest runs once the pages are read, because running
+headers and paragraphs continued on the next page are only visible across pages: it works on the pages'
+sketches (``layout.sketch``), so that a long document's pages need not wait in memory. Text-layer blocks are re-cut at list items and paragraph breaks (PyMuPDF's
 blocks mix them); lines keep their order, so the reading order every other stage sees is unchanged.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from ..document import FURNITURE, BBox, Block, Document, Line, Page
 from ..ingest.base import OutlineEntry
 from .headings import numbering_depth
+from .sketch import BlockSketch, LineSketch, PageSketch
 from .text_flow import ends_mid_sentence, ends_sentence, join_lines, strip_bullet
 
 FURNITURE_BAND = 0.1  # share of the page height, top and bottom, where running headers and footers sit
@@ -23,12 +25,13 @@ CAPTION = re.compile(r"^\s*(?:Tableau|Table|Figure|Fig\.|Graphique|Schéma|Illus
                      re.IGNORECASE)
 MARGIN_CELL_CHARS = 12  # a grade or a number printed in a cell beside the text ('AE', 'B', 'R.12')
 SIZE_CHANGE = 0.15  # relative change of type size between rows that starts a new block
+AnyLine = Line | LineSketch  # the row helpers read pages and their sketches alike
 PARAGRAPH_GAP = 0.6  # a blank this many line heights tall between two rows of a block starts a paragraph
 
 
-def line_rows(lines: Sequence[Line]) -> list[list[Line]]:
+def line_rows(lines: Sequence[AnyLine]) -> list[list[AnyLine]]:
     """Lines of one printed row together (a bullet and its text are separate lines in a PDF), left to right."""
-    rows: list[list[Line]] = []
+    rows: list[list[AnyLine]] = []
     for line in lines:
         if rows:
             last = rows[-1][-1].bbox
@@ -40,7 +43,7 @@ def line_rows(lines: Sequence[Line]) -> list[list[Line]]:
     return [sorted(row, key=lambda item: item.bbox.x0) for row in rows]
 
 
-def row_text(row: Sequence[Line]) -> str:
+def row_text(row: Sequence[AnyLine]) -> str:
     """A printed row's text; a bullet glyph drawn twice over its own text (a common PDF trick) is read once."""
     parts: list[str] = []
     for line in row:
@@ -52,7 +55,7 @@ def row_text(row: Sequence[Line]) -> str:
     return " ".join(part for part in parts if part)
 
 
-def block_text(block: Block) -> str:
+def block_text(block: Block | BlockSketch) -> str:
     """The running text of a block: rows joined, line-end hyphens resolved."""
     return join_lines([row_text(row) for row in line_rows(block.lines)])
 
@@ -63,12 +66,12 @@ def _new_block(kind: str, lines: list[Line], page: Page, level: int | None = Non
                  lines=lines)
 
 
-def _row_size(row: Sequence[Line]) -> float | None:
+def _row_size(row: Sequence[AnyLine]) -> float | None:
     sizes = [line.font_size for line in row if line.font_size]
     return max(sizes) if sizes else None
 
 
-def _resized(row: Sequence[Line], previous: Sequence[Line]) -> bool:
+def _resized(row: Sequence[AnyLine], previous: Sequence[AnyLine]) -> bool:
     """Type size changes between two rows (a heading and the first line of its text in one PDF block)."""
     size, before = _row_size(row), _row_size(previous)
     return size is not None and before is not None and abs(size - before) > SIZE_CHANGE * max(size, before)
@@ -103,10 +106,10 @@ def _furniture_key(text: str) -> str:
     return re.sub(r"\d+", "#", "".join(text.lower().split()))
 
 
-def mark_furniture(pages: Sequence[Page]) -> None:
+def mark_furniture(pages: Sequence[PageSketch]) -> None:
     """Running headers and footers: text in the top or bottom band repeated across pages (page numbers
     varying), and lone page numbers there (a lone number on a single page may be an amount)."""
-    def band(page: Page, block: Block) -> str | None:
+    def band(page: PageSketch, block: BlockSketch) -> str | None:
         if block.bbox.y1 <= FURNITURE_BAND * page.height_px:
             return "page_header"
         if block.bbox.y0 >= (1 - FURNITURE_BAND) * page.height_px:
@@ -134,7 +137,7 @@ def _fold(text: str) -> str:
     return re.sub(r"\W+", "", text.lower())
 
 
-def apply_outline(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> None:
+def apply_outline(pages: Sequence[PageSketch], outline: Sequence[OutlineEntry]) -> None:
     """Bookmarked titles are headings at their outline level, whatever their font says."""
     by_page: dict[int, list[OutlineEntry]] = defaultdict(list)
     for entry in outline:
@@ -152,7 +155,7 @@ def apply_outline(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Non
                     break
 
 
-def _is_margin_cell(block: Block, text: str, beside: Block | None) -> bool:
+def _is_margin_cell(block: BlockSketch, text: str, beside: BlockSketch | None) -> bool:
     """A short cell printed beside the paragraph in progress (a grade, a number), not a short line of it."""
     if len(text) > MARGIN_CELL_CHARS or len(text.split()) > 2 or block.kind != "paragraph":
         return False
@@ -167,13 +170,13 @@ def _continues(text: str, before: str) -> bool:
         or ends_mid_sentence(before)
 
 
-def link_paragraphs(pages: Sequence[Page]) -> None:
+def link_paragraphs(pages: Sequence[PageSketch]) -> None:
     """Kinds (list item, caption) and paragraph indices: a block continues the paragraph before it
     (across a column, a page, or a cell printed beside it) when that one did not end a sentence and
     this one reads as its middle. A one-block 'heading' so continued was the bold first line of a
     paragraph and becomes one."""
     number = 0
-    current: Block | None = None
+    current: BlockSketch | None = None
     for page in pages:
         for block in page.blocks:
             if block.kind in FURNITURE or block.kind in ("table", "figure"):
@@ -201,7 +204,7 @@ def link_paragraphs(pages: Sequence[Page]) -> None:
             number += 1
 
 
-def _title_continues(previous: Block, block: Block) -> bool:
+def _title_continues(previous: BlockSketch, block: BlockSketch) -> bool:
     """A heading printed over two blocks: same level, same type size, the second right below the first."""
     if previous.kind != "heading" or previous.heading_level != block.heading_level:
         return False
@@ -210,12 +213,12 @@ def _title_continues(previous: Block, block: Block) -> bool:
     return same_size and 0 <= block.bbox.y0 - previous.bbox.y1 < 1.2 * previous.lines[-1].bbox.height
 
 
-def _size_key(block: Block) -> float | None:
+def _size_key(block: BlockSketch) -> float | None:
     size = block.lines[0].font_size if block.lines else None
     return round(size * 2) / 2 if size else None
 
 
-def level_by_size(pages: Sequence[Page]) -> None:
+def level_by_size(pages: Sequence[PageSketch]) -> None:
     """Unnumbered headings take the level of the numbered headings printed in the same size, so that one
     document's levels agree from page to page ('Préambule' set like '1. Antalgie' is level 1)."""
     votes: dict[float, Counter[int]] = defaultdict(Counter)
@@ -230,12 +233,12 @@ def level_by_size(pages: Sequence[Page]) -> None:
             block.heading_level = votes[size].most_common(1)[0][0]
 
 
-def assign_sections(pages: Sequence[Page]) -> None:
+def assign_sections(pages: Sequence[PageSketch]) -> None:
     """The section tree: every block gets the path of headings above it; consecutive headings of one
     level (a title printed over several blocks) are one heading."""
     stack: list[tuple[int, str]] = []
-    previous: Block | None = None
-    previous_page: Page | None = None
+    previous: BlockSketch | None = None
+    previous_page: PageSketch | None = None
     for page in pages:
         for block in page.blocks:
             if block.kind in FURNITURE:
@@ -264,25 +267,35 @@ def assign_sections(pages: Sequence[Page]) -> None:
             previous, previous_page = block, page
 
 
-def annotate_structure(document: Document, outline: Sequence[OutlineEntry] = ()) -> Document:
-    """Block kinds, paragraph indices and section paths for the whole document (in place, returned)."""
-    for page in document.pages:
-        if page.text_source == "text-layer":
-            page.blocks = [piece for block in page.blocks for piece in _segments(block, page)]
-        for order, block in enumerate(page.blocks):
-            block.order = order
-    mark_furniture(document.pages)
-    apply_outline(document.pages, outline)
-    link_paragraphs(document.pages)
-    level_by_size(document.pages)
-    assign_sections(document.pages)
-    return document
+def cut_blocks(page: Page) -> Page:
+    """The part of the structure a page settles alone (in place, returned): text-layer blocks re-cut at list
+    items and paragraph breaks, blocks numbered in reading order."""
+    if page.text_source == "text-layer":
+        page.blocks = [piece for block in page.blocks for piece in _segments(block, page)]
+    for order, block in enumerate(page.blocks):
+        block.order = order
+    return page
+
+
+def annotate_sketches(pages: Sequence[PageSketch], outline: Sequence[OutlineEntry] = ()) -> None:
+    """The cross-page part, on the pages' sketches (in place): running headers and footers, bookmarked
+    headings, paragraphs across breaks, heading levels, sections."""
+    mark_furniture(pages)
+    apply_outline(pages, outline)
+    link_paragraphs(pages)
+    level_by_size(pages)
+    assign_sections(pages)
 
 
 def paragraphs(document: Document) -> list[list[tuple[Page, Block]]]:
     """Logical paragraphs in reading order, each as its blocks with their pages."""
-    groups: dict[int, list[tuple[Page, Block]]] = {}
-    for page in document.pages:
+    return paragraph_groups(document.pages)
+
+
+def paragraph_groups(pages: Sequence[Page] | Sequence[PageSketch]) -> list[list[tuple]]:
+    """``paragraphs`` of pages or of their sketches."""
+    groups: dict[int, list[tuple]] = {}
+    for page in pages:
         for block in page.blocks:
             if block.paragraph is not None:
                 groups.setdefault(block.paragraph, []).append((page, block))
