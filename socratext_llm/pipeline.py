@@ -17,14 +17,14 @@ from .document import Document, Line, MachineReadable, Page, SourceInfo
 from .french.codes import read_page_codes
 from .ingest import PageInput, SourceFile, display_name, file_sha256, open_source
 from .layout import LineGroup, build_blocks, group_lines
+from .layout.graphics import drawn_shapes
 from .layout.sketch import PageSketch, apply_structure, sketch_page
 from .layout.structure import annotate_sketches, cut_blocks
-from .layout.graphics import drawn_shapes
 from .layout.tables import born_digital_tables, stitch_tables
 from .layout.tables.scanned import scanned_tables
+from .memory import release_freed_memory
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
-from .memory import release_freed_memory
 from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
 from .settings import Settings, load_settings
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pymupdf
 import pytest
-from hypothesis import given, settings as hypothesis_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from socratext_llm.document import BBox, Block, Document, Line, Page, SourceInfo, Word

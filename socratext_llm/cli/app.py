@@ -12,12 +12,12 @@ from tqdm import tqdm
 from ..bench.speed import SUITES as SPEED_SUITES
 from ..errors import SocratextError
 from ..export import FORMATS
+from ..export.streamed import write_streamed
 from ..ingest import display_name
 from ..ocr import ocr_engines
-from ..export.streamed import write_streamed
 from ..pipeline import OcrOptions
-from ..streaming import read_document
 from ..settings import load_settings
+from ..streaming import read_document
 from .batch import report, run_batch
 from .dataset_cmds import datasets_app
 from .eval_cmds import eval_app

@@ -25,11 +25,9 @@ def _write_joined(out: TextIO, parts: Iterable[str], separator: str) -> None:
 def write_streamed(document: StreamedDocument, format_name: str, out: TextIO) -> None:
     """Write ``document`` in one of ``FORMATS`` to ``out``."""
     if format_name == "json":
-        for piece in document.json():
-            out.write(piece)
+        out.writelines(document.json())
     elif format_name == "text":
-        for piece in text_parts(document.sketches):
-            out.write(piece)
+        out.writelines(text_parts(document.sketches))
     elif format_name == "markdown":
         _write_joined(out, markdown_parts(document.pages(), paragraph_starts(document.sketches)), "\n\n")
     elif format_name == "html":
