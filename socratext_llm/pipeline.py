@@ -21,10 +21,9 @@ from .layout.tables import born_digital_tables, stitch_tables
 from .layout.tables.scanned import scanned_tables
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
-from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
+from .preprocess import ink_ratio, prepare_scan, unrotate_box
 from .settings import Settings, load_settings
 
-MAX_UPSCALE = 3.0
 BLANK_INK_RATIO = 0.0005  # a page with less ink than this is blank: nothing to recognise
 CODE_PAGES = 2  # born-digital pages whose images are searched for a 2D-Doc (printed on a first page)
 
@@ -96,30 +95,6 @@ def text_layer_page(page_input: PageInput) -> Page:
     return page
 
 
-def recognise_with_upscale(engine: OcrEngine, image: np.ndarray, min_text_height: float) -> list[RecognisedLine]:
-    """Recognise, and read again enlarged when the text is smaller than the recogniser likes.
-
-    Boxes always come back in the coordinates of ``image``.
-    """
-    lines = engine.recognise_page(image)
-    if not lines:
-        return lines
-    median_height = statistics.median(line.box[3] - line.box[1] for line in lines)
-    if median_height <= 0 or median_height >= min_text_height:
-        return lines
-    factor = min(MAX_UPSCALE, min_text_height / median_height)
-    enlarged = engine.recognise_page(resize(image, factor), small_text=True)
-
-    def shrink(box):
-        return tuple(v / factor for v in box)
-
-    for line in enlarged:
-        line.box = shrink(line.box)
-        for word in line.words:
-            word.box = shrink(word.box)
-    return enlarged
-
-
 def _lexicon(settings: Settings) -> frozenset[str]:
     return load_lexicon(str(settings.lexicon_path) if settings.lexicon_path else None)
 
@@ -146,7 +121,7 @@ def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Pa
     del image
     height, width = prepared.image.shape[:2]
     blank = ink_ratio(prepared.image) < BLANK_INK_RATIO
-    recognised = [] if blank else recognise_with_upscale(engine, prepared.image, settings.min_text_height_px)
+    recognised = [] if blank else engine.read_page(prepared.image, settings.min_text_height_px)
     codes: list[MachineReadable] = []
     if settings.read_codes and not blank:  # before French correction: an MRZ is not French text
         codes = read_page_codes(prepared.image, [(item.text, item.box) for item in recognised],

