@@ -109,11 +109,13 @@ def test_detecting_first_reads_small_text_as_reading_twice_did(example_scan, set
     """RapidOCR detects, then reads once at the right size; the generic engine path reads the page as it
     is and again enlarged. Same lines, boxes in the given image's pixels."""
     from socratext_llm.ocr import get_ocr_engine
-    from socratext_llm.ocr.base import OcrEngine
+    from socratext_llm.ocr.base import OcrEngine, enlargement
     from socratext_llm.preprocess import resize
 
     engine = get_ocr_engine("rapidocr", settings)
-    small = resize(np.asarray(Image.open(example_scan).convert("RGB")), 0.4)  # text well under min height
+    small = resize(np.asarray(Image.open(example_scan).convert("RGB")), 0.25)
+    as_it_is = engine.recognise_page(small)
+    assert enlargement([line.box[3] - line.box[1] for line in as_it_is], settings.min_text_height_px)  # small text
     detected_first = engine.read_page(small, settings.min_text_height_px)
     read_twice = OcrEngine.read_page(engine, small, settings.min_text_height_px)
     assert [line.text for line in detected_first] == [line.text for line in read_twice]
