@@ -5,7 +5,9 @@ Pages are produced one at a time; only the current page's image is in memory.
 from __future__ import annotations
 
 import statistics
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,9 +116,9 @@ def read_line(image: np.ndarray, engine: OcrEngine, settings: Settings) -> str:
     return correct_french(text, _lexicon(settings)) if settings.french_correction else text
 
 
-def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Page:
-    """A scanned page: render, pre-process, recognise, lay out."""
-    image = np.asarray(page_input.render())
+def ocr_page(image: np.ndarray, page_input: PageInput, engine: OcrEngine, settings: Settings) -> Page:
+    """A scanned page's rendered image: pre-process, recognise, lay out (``page_input`` gives its index
+    and resolution only: this runs in a worker thread, and PyMuPDF must stay on the caller's)."""
     prepared = prepare_scan(image, settings)
     del image
     height, width = prepared.image.shape[:2]
@@ -160,18 +162,30 @@ def text_layer_codes(page_input: PageInput, page: Page) -> list[MachineReadable]
 
 
 def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> Iterator[Page]:
-    """Pages of an opened source, one at a time, with the OCR engine loaded only if a page needs it."""
+    """Pages of an opened source in order, with the OCR engine loaded only if a page needs it.
+
+    Scanned pages are rendered here, one at a time, and read by ``settings.page_workers`` threads; at most
+    that many rendered images are held, each released once its page is read.
+    """
     engine: OcrEngine | None = None
-    for page_input in source.iter_pages():
-        if page_input.text_layer is not None and not options.force_ocr:
-            page = text_layer_page(page_input)
-            if settings.read_codes and page_input.index < CODE_PAGES:
-                page.codes = text_layer_codes(page_input, page)
-            yield page
-            continue
-        if engine is None:
-            engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
-        yield ocr_page(page_input, engine, settings)
+    reading: deque[Future[Page]] = deque()
+    with ThreadPoolExecutor(settings.page_workers, thread_name_prefix="page") as workers:
+        for page_input in source.iter_pages():
+            if page_input.text_layer is not None and not options.force_ocr:
+                while reading:
+                    yield reading.popleft().result()
+                page = text_layer_page(page_input)
+                if settings.read_codes and page_input.index < CODE_PAGES:
+                    page.codes = text_layer_codes(page_input, page)
+                yield page
+                continue
+            if engine is None:
+                engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
+            while len(reading) >= settings.page_workers:
+                yield reading.popleft().result()
+            reading.append(workers.submit(ocr_page, np.asarray(page_input.render()), page_input, engine, settings))
+        while reading:
+            yield reading.popleft().result()
 
 
 def ocr_document(path: Path, options: OcrOptions, settings: Settings,

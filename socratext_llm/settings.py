@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     )
     ocr_threads: int = Field(0, ge=0, description="CPU threads per OCR engine; 0 lets the engine use every core. "
                              "Batch runs set cores ÷ workers so parallel workers do not fight over cores.")
+    page_workers: int = Field(2, ge=1, le=16, description="Scanned pages of one document read at the same time "
+                              "(OCR releases Python's lock, so two pages fill two cores); 1 reads them in turn.")
     deskew: bool = True
     detect_orientation: bool = True
     binarize: bool = False

@@ -36,7 +36,9 @@ def test_a_page_turned_upside_down_is_read_upright(tmp_path, example_scan, setti
     assert "QUITTANCE DE LOYER" in page.text
 
 
-def test_pages_are_read_one_at_a_time_and_each_image_is_released(tmp_path, example_scan, settings):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pages_are_rendered_ahead_only_for_the_workers_and_each_image_is_released(tmp_path, example_scan, settings,
+                                                                                  workers):
     image = Image.open(example_scan).convert("RGB")
     tiff = tmp_path / "three.tiff"
     image.save(tiff, save_all=True, append_images=[image, image], compression="tiff_deflate")
@@ -56,12 +58,14 @@ def test_pages_are_read_one_at_a_time_and_each_image_is_released(tmp_path, examp
                 yield page_input
 
         source.iter_pages = watched
-        pages = iter_pages(source, OcrOptions(), settings.model_copy(update={"scan_tables": "off"}))
+        pages = iter_pages(source, OcrOptions(), settings.model_copy(update={"scan_tables": "off",
+                                                                           "page_workers": workers}))
         first = next(pages)
-        assert len(rendered) == 1  # the second page is not rendered before the first is handed over
+        assert len(rendered) == workers  # no page is rendered before a worker is free for it
         second = next(pages)
         gc.collect()
-        assert len(rendered) == 2 and rendered[0]() is None  # the first page's image is gone
+        assert rendered[0]() is None  # the first page's image is gone
+        assert [page.index for page in [first, second, *pages]] == [0, 1, 2]
         assert "QUITTANCE DE LOYER" in first.text and "QUITTANCE DE LOYER" in second.text
 
 
