@@ -9,6 +9,7 @@ used, with the letterbox pre-processing and NMS post-processing it expects).
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -293,7 +294,7 @@ def side_by_side_rows(boxes: list[BBox]) -> int:
 def _apart(row: list[BBox]) -> int:
     """1 when two boxes of a row do not overlap horizontally."""
     ordered = sorted(row, key=lambda b: b.x0)
-    return int(any(right.x0 > left.x1 for left, right in zip(ordered, ordered[1:], strict=False)))
+    return int(any(right.x0 > left.x1 for left, right in itertools.pairwise(ordered)))
 
 
 def table_regions(image: np.ndarray, finder: str, threads: int = 0, columns_seen: bool = True) -> list[Region]:
