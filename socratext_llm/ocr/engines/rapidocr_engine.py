@@ -1,6 +1,7 @@
 """RapidOCR 3.x: PP-OCR ONNX models shipped inside the wheel (French accents, €, « », œ)."""
 from __future__ import annotations
 
+import copy
 import threading
 
 import numpy as np
@@ -47,6 +48,7 @@ def words_from_tokens(text: str, tokens, line_box: Box, confidence: float) -> li
 
 
 _PATCHING = threading.Lock()
+LARGE_PAGE_PX = 2400  # A4 at 200 dpi and above
 
 
 def without_spinning(engine) -> None:
@@ -104,6 +106,15 @@ class RapidOcrEngine(OcrEngine):
         without_spinning(self.engine)
         self._whole_page_detection = None if bounded else self.engine
         self._building = threading.Lock()
+        self._large_page = self._detecting_at(settings.ocr_large_page_detection_side_px) \
+            if bounded and settings.ocr_large_page_detection_side_px else self.engine
+
+    def _detecting_at(self, side: int):
+        """The engine with its detector bounded at another side: the same models and sessions, shared."""
+        engine = copy.copy(self.engine)
+        engine.text_det = copy.copy(self.engine.text_det)
+        engine.text_det.limit_side_len = side
+        return engine
 
     def _engine_for(self, small_text: bool):
         """Small text (a page enlarged to be re-read) is detected on the whole enlarged page, by a second
@@ -128,7 +139,7 @@ class RapidOcrEngine(OcrEngine):
         from rapidocr.ch_ppocr_cls import TextClsOutput
         from rapidocr.main import RapidOCRError
 
-        engine = self.engine
+        engine = self._large_page if max(image.shape[:2]) >= LARGE_PAGE_PX else self.engine
         engine.update_params(use_det=True, use_cls=False, use_rec=True)
         original = image[:, :, ::-1].copy()  # BGR in
         prepared, record = engine.preprocess_img(original)
