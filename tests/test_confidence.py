@@ -3,13 +3,14 @@ then real documents (a failed check needs review; a clean born-digital rent rece
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from hypothesis import given, settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from socratext_llm.extract.confidence import (CALIBRATION_FILE, CalibrationMap, fit_isotonic, raw_score,
-                                              shipped_calibration)
+from socratext_llm.extract.confidence import (CALIBRATION_FILE, CalibrationMap, fit_isotonic, load_calibration,
+                                              raw_score, shipped_calibration)
 from socratext_llm.metrics import expected_calibration_error, precision_above, reliability_bins
 
 from .conftest import ROOT
@@ -91,6 +92,18 @@ def test_the_shipped_map_names_its_data_and_threshold():
     assert {run["dataset"].split()[0] for run in shipped["fitted_on"]} >= {"sroie", "synthetic_fr", "invoices_fr"}
     assert 0.5 <= shipped["review_threshold"] < 1.0
     assert shipped_calibration().review_threshold == shipped["review_threshold"]
+
+
+def test_a_calibration_file_is_read_once_per_version(tmp_path):
+    """SOCRATEXT_CALIBRATION_FILE's map applies to every document: parsed once, reread when the file changes."""
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"x": [0.2, 0.8], "y": [0.1, 0.9], "review_threshold": 0.8}), encoding="utf-8")
+    first = load_calibration(path)
+    assert load_calibration(path) is first and first(0.5) == pytest.approx(0.5)
+    path.write_text(json.dumps({"x": [0.2, 0.8], "y": [0.3, 0.95], "review_threshold": 0.85}), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    changed = load_calibration(path)
+    assert changed.review_threshold == 0.85 and changed(0.2) == pytest.approx(0.3)
 
 
 def test_clean_born_digital_rent_receipt_is_a_success(settings):

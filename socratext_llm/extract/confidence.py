@@ -6,7 +6,8 @@ read from an MRZ or 2D-Doc scores high; a failed check pulls it down. It is not 
 calibration map (isotonic regression, ``fit_isotonic``) turns it into one: the share of values with that
 score that were right on the runs it was fitted on (``socratext eval calibrate``). The fitted map ships as
 ``data/calibration.json``, with the runs it was fitted on and the review threshold chosen from them.
-Everything here is a pure function of its arguments, except ``shipped_calibration`` which reads that file.
+Everything here is a pure function of its arguments, except ``load_calibration`` and ``shipped_calibration``
+which read a map's file (once per version of it).
 """
 from __future__ import annotations
 
@@ -148,10 +149,16 @@ def value_confidence(signals: Mapping[str, float | bool | str], failed_checks: I
 
 
 def load_calibration(path: Path) -> CalibrationMap:
-    return CalibrationMap.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    """A calibration file's map, parsed once per version of the file (every document applies it)."""
+    stat = Path(path).stat()
+    return _parsed_calibration(Path(path), stat.st_mtime_ns, stat.st_size)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
+def _parsed_calibration(path: Path, mtime_ns: int, size: int) -> CalibrationMap:
+    return CalibrationMap.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 def shipped_calibration() -> CalibrationMap:
     """The map fitted by `socratext eval calibrate` and shipped with the package; the identity when absent."""
     return load_calibration(CALIBRATION_FILE) if CALIBRATION_FILE.is_file() else CalibrationMap()
