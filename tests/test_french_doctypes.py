@@ -3,6 +3,7 @@ the synthetic French gold set (issue 12), on real generated PDFs and on the real
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from socratext_llm.datasets.synthetic_fr import TYPES, french_iban, generate, td
 from socratext_llm.evaluation.gold import gold_problems, read_gold
 from socratext_llm.evaluation.runner import run_eval
 from socratext_llm.evaluation.worker import EvalJob
-from socratext_llm.extract.classify import guess_doctype
+from socratext_llm.extract.classify import auto_candidates, guess_doctype, label_vocabularies
 from socratext_llm.extract.labels import LabelVocabulary
 from socratext_llm.extract.pipeline import AUTO, ExtractOptions, extract_document, read_and_extract
 from socratext_llm.extract.schemas import SchemaRegistry
@@ -24,6 +25,7 @@ from socratext_llm.extract.validators import (COUNTRIES, bic_valid, iban_valid, 
 from socratext_llm.french.mrz import mrz_errors
 from socratext_llm.extract.values import parse_value
 from socratext_llm.pipeline import OcrOptions, ocr_document
+from socratext_llm.settings import load_settings
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +132,26 @@ def test_label_vocabulary_knows_label_pieces(settings):
     assert bill.is_label("INVOICE") and bill.is_label("Numéro") and not bill.is_label("F2024-0012")
     assert not card.is_label("DUPONT") and card.strip_leading("/Sumame") == ""
     assert card.strip_leading("/ Given names : Jean") == " : Jean"
+
+
+def test_label_vocabularies_are_built_once_and_follow_a_changed_schema_folder(tmp_path):
+    """Every document asks for the other types' labels: built once per version of the schema files, rebuilt
+    when a user schema is added, changed or removed."""
+    settings = load_settings(schema_paths=(tmp_path,))
+    first = label_vocabularies(SchemaRegistry(settings))
+    assert first["invoice"] is label_vocabularies(SchemaRegistry(settings))["invoice"]
+    schema = tmp_path / "bon_livraison.schema.json"
+    schema.write_text(json.dumps({"type": "object", "title": "Bon de livraison", "properties": {
+        "numero": {"type": ["string", "null"], "x-socratext": {"labels": ["Numéro de bon"]}}}}), encoding="utf-8")
+    added = label_vocabularies(SchemaRegistry(settings))
+    assert added["bon_livraison"].is_label("Numéro de bon") and not added["bon_livraison"].is_label("Quantité livrée")
+    assert [d.name for d in auto_candidates(SchemaRegistry(settings))] == sorted(added)
+    schema.write_text(json.dumps({"type": "object", "title": "Bon de livraison", "properties": {
+        "quantite": {"type": ["number", "null"], "x-socratext": {"labels": ["Quantité livrée"]}}}}), encoding="utf-8")
+    os.utime(schema, ns=(schema.stat().st_atime_ns, schema.stat().st_mtime_ns + 1_000_000))
+    assert label_vocabularies(SchemaRegistry(settings))["bon_livraison"].is_label("Quantité livrée")
+    schema.unlink()
+    assert "bon_livraison" not in label_vocabularies(SchemaRegistry(settings))
 
 
 @pytest.mark.parametrize("text, expected", [("TVA 20 % 238,82", 238.82), ("TVA 20 %", None),

@@ -152,9 +152,8 @@ def specimen_review(settings, cache_dir: Path | None) -> dict:
     (no failed check, confidence at or above the threshold), for a person to judge against the page
     (the specimens have no verified gold), and those among them that read as printed labels."""
     from ..datasets.french_sets import iter_specimens
-    from ..extract.classify import auto_candidates, decide_doctype
+    from ..extract.classify import decide_doctype, label_vocabularies
     from ..extract.confidence import value_problems
-    from ..extract.labels import LabelVocabulary
     from ..extract.pipeline import extract_document
     from ..extract.result import value_at
     from ..extract.schemas import SchemaRegistry
@@ -163,7 +162,7 @@ def specimen_review(settings, cache_dir: Path | None) -> dict:
     from .label_audit import label_values
 
     registry = SchemaRegistry(settings)
-    vocabularies = [LabelVocabulary(d) for d in auto_candidates(registry)]
+    vocabularies = list(label_vocabularies(registry).values())
     rows = []
     for path, _ in iter_specimens(settings):
         document = cached_ocr(path, OcrOptions(), settings, cache_dir)

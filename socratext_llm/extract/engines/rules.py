@@ -21,7 +21,7 @@ from ..normalize import normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..checks import domain_checks
 from ..result import Evidence
-from ..classify import auto_candidates
+from ..classify import label_vocabularies
 from ..schemas import DocumentType, SchemaRegistry
 from ..labels import LabelVocabulary
 from ..tables import TableIndex, rows_from_tables, value_from_tables
@@ -448,8 +448,8 @@ class RulesEngine(ExtractionEngine):
         for check in domain_checks(data, doctype):  # the validator's verdict is a confidence signal
             if check.field in reader.evidence:
                 reader.evidence[check.field].signals["validator"] = check.ok
-        others = [LabelVocabulary(other) for other in auto_candidates(SchemaRegistry(self.settings))
-                  if other.name != doctype.name]
+        others = [vocabulary for name, vocabulary in label_vocabularies(SchemaRegistry(self.settings)).items()
+                  if name != doctype.name]
         for name, value in data.items():
             evidence = reader.evidence.get(f"/{name}")
             if evidence is not None and evidence.engine == ENGINE and "enum" not in doctype.fields[name]:
