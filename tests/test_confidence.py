@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from socratext_llm.extract.confidence import (CALIBRATION_FILE, CalibrationMap, fit_isotonic, load_calibration,
                                               raw_score, shipped_calibration)
+from socratext_llm.evaluation.calibration import bootstrap_interval, dataset_weights
 from socratext_llm.metrics import expected_calibration_error, precision_above, reliability_bins
 
 from .conftest import ROOT
@@ -57,6 +58,41 @@ def test_isotonic_blocks_keep_the_share_right(points):
     assert min(at_points.values()) >= 0.0 and max(at_points.values()) <= 1.0
     if len(set(scores)) == 1:  # one score: the map is the share right
         assert calibration(scores[0]) == pytest.approx(sum(outcomes) / len(outcomes), abs=1e-5)
+
+
+@given(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=100), st.floats(0.1, 10.0))
+def test_isotonic_equal_weights_change_nothing(points, weight):
+    scores, outcomes = [p for p, _ in points], [o for _, o in points]
+    plain = fit_isotonic(scores, outcomes)
+    weighted = fit_isotonic(scores, outcomes, weights=[weight] * len(points))
+    assert weighted.xs == pytest.approx(plain.xs, abs=2e-6) and weighted.ys == pytest.approx(plain.ys, abs=2e-6)
+
+
+@given(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=60), st.integers(2, 5))
+def test_a_weight_counts_as_that_many_copies(points, copies):
+    """Weight k on the first value is the first value repeated k times (the weighted least squares fit)."""
+    scores, outcomes = [p for p, _ in points], [o for _, o in points]
+    weighted = fit_isotonic(scores, outcomes, weights=[float(copies)] + [1.0] * (len(points) - 1))
+    repeated = fit_isotonic([scores[0]] * (copies - 1) + scores, [outcomes[0]] * (copies - 1) + outcomes)
+    assert weighted.xs == pytest.approx(repeated.xs, abs=2e-6) and weighted.ys == pytest.approx(repeated.ys, abs=2e-6)
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=5), st.integers(1, 2000), min_size=1, max_size=6))
+def test_every_dataset_weighs_alike_and_weights_sum_to_the_values(sizes):
+    weights = dataset_weights(sizes)
+    shares = {name: weights[name] * size for name, size in sizes.items()}
+    assert all(share == pytest.approx(next(iter(shares.values()))) for share in shares.values())
+    assert sum(shares.values()) == pytest.approx(sum(sizes.values()))
+
+
+@hypothesis_settings(max_examples=30)
+@given(st.lists(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=6), min_size=1, max_size=12))
+def test_bootstrap_interval_brackets_plausible_values(documents):
+    """The interval is ordered and within the statistic's range; documents all alike give a point."""
+    interval = bootstrap_interval(documents, expected_calibration_error, rounds=50)
+    assert interval is not None and 0.0 <= interval[0] <= interval[1] <= 1.0
+    same = bootstrap_interval([documents[0]] * 5, expected_calibration_error, rounds=20)
+    assert same[0] == same[1] == pytest.approx(expected_calibration_error(*zip(*documents[0])), abs=1e-4)
 
 
 @hypothesis_settings(max_examples=40)

@@ -1,26 +1,33 @@
 """Fitting the confidence calibration on evaluation runs (`socratext eval calibrate`), and measuring it.
 
 Every value a run showed with a confidence is a point: its raw score (recorded by the worker) and whether
-it was right (exact match with the gold). Documents of each run are sorted by id and split by parity:
+it was right (exact match with the gold). Every dataset weighs alike in the fit, however many values it
+has (``dataset_weights``). Documents of each run are sorted by id and split by parity:
 a map fitted on the even-indexed documents of every run is measured on the odd ones (held out), the
 review threshold is the lowest that keeps the held-out values above it right at least ``TARGET_PRECISION``
 of the time, pooled and on every dataset with enough of them, and the map shipped is refitted on all
-documents (its in-sample figures are reported beside the held-out ones).
+documents (its in-sample figures are reported beside the held-out ones). Held-out ECE and precision come
+with 95 % bootstrap intervals over documents (``bootstrap_interval``): a set of eleven invoices is reported
+with how little it can tell.
 """
 from __future__ import annotations
 
 import json
+import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DatasetError
 from ..extract.confidence import CalibrationMap, fit_isotonic
+from ..metrics import expected_calibration_error, precision_above
 from .metrics import calibration_summary
 from .runner import CONFIG, PREDICTIONS
 
 TARGET_PRECISION = 0.95
 MIN_VALUES_ABOVE = 50  # fewer values cannot tell 95 % from 90 % (one standard error is 3 %); such sets are reported, not used
 THRESHOLD_GRID = [round(0.5 + step / 100, 2) for step in range(50)]  # 0.50 … 0.99
+BOOTSTRAP_ROUNDS = 1000
 
 
 @dataclass(frozen=True)
@@ -85,13 +92,66 @@ def choose_threshold(runs: list[RunPoints], calibration: CalibrationMap, parity:
     return THRESHOLD_GRID[-1]
 
 
+def dataset_weights(sizes: Mapping[str, int]) -> dict[str, float]:
+    """Each value's weight in the fit so that every dataset weighs alike (a set of 1,500 generated values
+    must not decide the map alone): ``total / (datasets × size)``, so the weights still sum to the values."""
+    kept = {name: size for name, size in sizes.items() if size > 0}
+    total = sum(kept.values())
+    return {name: total / (len(kept) * size) for name, size in kept.items()}
+
+
 def _fit(runs: list[RunPoints], parity: int | None, threshold: float, fitted_on: list) -> CalibrationMap:
-    scores, outcomes = [], []
+    by_dataset: dict[str, tuple[list[float], list[bool]]] = {}
     for run in runs:
         part_scores, part_outcomes = run.part(parity)
+        scores, outcomes = by_dataset.setdefault(run.dataset, ([], []))
         scores += part_scores
         outcomes += part_outcomes
-    return fit_isotonic(scores, outcomes, threshold, fitted_on)
+    weight = dataset_weights({name: len(scores) for name, (scores, _) in by_dataset.items()})
+    scores, outcomes, weights = [], [], []
+    for name, (part_scores, part_outcomes) in by_dataset.items():
+        scores += part_scores
+        outcomes += part_outcomes
+        weights += [weight.get(name, 1.0)] * len(part_scores)
+    return fit_isotonic(scores, outcomes, threshold, fitted_on, weights)
+
+
+def bootstrap_interval(documents: Sequence[Sequence[tuple[float, bool]]], statistic: Callable[[list, list], float | None],
+                       rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0, level: float = 0.95) -> tuple[float, float] | None:
+    """The ``level`` percentile interval of a statistic of (confidences, outcomes) over documents drawn with
+    replacement (values of one document are not independent: the document is the unit drawn). None when
+    the statistic is undefined on every draw."""
+    if not documents:
+        return None
+    generator = random.Random(seed)
+    found = []
+    for _ in range(rounds):
+        drawn = [pair for _ in documents for pair in documents[generator.randrange(len(documents))]]
+        value = statistic([c for c, _ in drawn], [o for _, o in drawn]) if drawn else None
+        if value is not None:
+            found.append(value)
+    if not found:
+        return None
+    found.sort()
+    low, high = (1 - level) / 2, 1 - (1 - level) / 2
+    return (round(found[int(low * (len(found) - 1))], 4), round(found[int(round(high * (len(found) - 1)))], 4))
+
+
+def _intervals(runs: list[RunPoints], calibration: CalibrationMap, parity: int | None, threshold: float) -> dict:
+    """Per dataset: 95 % bootstrap intervals (documents drawn) of the ECE and of the precision above the threshold."""
+    by_dataset: dict[str, list[list[tuple[float, bool]]]] = {}
+    for run in runs:
+        chosen = [points for index, (_, points) in enumerate(run.documents) if parity is None or index % 2 == parity]
+        by_dataset.setdefault(run.dataset, []).extend(
+            [[(calibration(score), right) for score, right in points] for points in chosen if points])
+
+    def precision(confidences, outcomes):
+        return precision_above(confidences, outcomes, threshold)["precision"]
+
+    return {name: {"documents": len(documents),
+                   "ece_95": bootstrap_interval(documents, expected_calibration_error),
+                   "precision_above_95": bootstrap_interval(documents, precision)}
+            for name, documents in by_dataset.items()}
 
 
 def calibrate(run_dirs: list[Path]) -> tuple[CalibrationMap, dict]:
@@ -108,6 +168,8 @@ def calibrate(run_dirs: list[Path]) -> tuple[CalibrationMap, dict]:
     figures = {
         "split": "documents of each run sorted by id: the map is fitted on the even-indexed ones and measured "
                  "on the odd ones (held out); the shipped map is refitted on all of them (in sample)",
+        "weighting": "each dataset weighs alike in the fit (a value weighs total values / (datasets × its "
+                     "dataset's values)), so that the largest set does not decide the map alone",
         "target_precision_above_threshold": TARGET_PRECISION,
         "review_threshold": threshold,
         "threshold_rule": f"lowest of {THRESHOLD_GRID[0]}…{THRESHOLD_GRID[-1]} (step 0.01) at which the held-out values "
@@ -115,26 +177,38 @@ def calibrate(run_dirs: list[Path]) -> tuple[CalibrationMap, dict]:
                           f"dataset with at least {MIN_VALUES_ABOVE} values above it",
         "fitted_on": fitted_on,
         "held_out": _measure(runs, held_out_map, 1, threshold),
+        "held_out_intervals": _intervals(runs, held_out_map, 1, threshold),
         "in_sample": _measure(runs, shipped, None, threshold),
         "uncalibrated_raw_score": _measure(runs, identity, None, threshold),
     }
     return shipped, figures
 
 
+def _interval(pair) -> str:
+    return f"{pair[0]:.3f}–{pair[1]:.3f}" if pair else "—"
+
+
 def calibration_markdown(figures: dict) -> str:
-    """The figures for people: ECE and precision above the threshold per dataset, held out and in sample."""
+    """The figures for people: ECE and precision above the threshold per dataset, held out (with their 95 %
+    intervals over documents) and in sample."""
     out = ["# Confidence calibration", "",
-           f"Written by `socratext eval calibrate` (see docs/confidence.md). {figures['split']}.", "",
+           f"Written by `socratext eval calibrate` (see docs/confidence.md). {figures['split']}. "
+           f"{figures['weighting']}.", "",
            f"Review threshold **{figures['review_threshold']}**: {figures['threshold_rule']}.", "",
-           "| dataset | values | right | ECE held out | ECE in sample | ECE raw score | above threshold (held out) "
-           "| precision above (held out) | precision above (in sample) |",
+           "The 95 % intervals draw the held-out documents with replacement (1,000 draws): a set of a few "
+           "documents cannot pin its ECE or its precision down, and says so there.", "",
+           "| dataset | values | right | ECE held out (95 % interval) | ECE in sample | ECE raw score "
+           "| above threshold (held out) | precision above, held out (95 % interval) | precision above (in sample) |",
            "|---|---|---|---|---|---|---|---|---|"]
     for name, in_sample in figures["in_sample"].items():
         held, raw = figures["held_out"].get(name) or {}, figures["uncalibrated_raw_score"].get(name) or {}
+        intervals = figures.get("held_out_intervals", {}).get(name, {})
         held_above, in_above = held.get("above_threshold", {}), in_sample["above_threshold"]
-        out.append(f"| {name} | {in_sample['values']} | {in_sample['accuracy']:.3f} | {held.get('ece', '—')} | "
-                   f"{in_sample['ece']} | {raw.get('ece', '—')} | {held_above.get('values', '—')} "
-                   f"({held_above.get('share', 0) or 0:.0%}) | {held_above.get('precision')} | {in_above['precision']} |")
+        out.append(f"| {name} | {in_sample['values']} | {in_sample['accuracy']:.3f} | {held.get('ece', '—')} "
+                   f"({_interval(intervals.get('ece_95'))}) | {in_sample['ece']} | {raw.get('ece', '—')} | "
+                   f"{held_above.get('values', '—')} ({held_above.get('share', 0) or 0:.0%}) | "
+                   f"{held_above.get('precision')} ({_interval(intervals.get('precision_above_95'))}) | "
+                   f"{in_above['precision']} |")
     out += ["", "Fitted on:", ""]
     out += [f"- `{run['run']}`: {run['dataset']}, engine {run['engine']}, OCR {run['ocr_engine']}, "
             f"{run['documents']} documents, {run['values']} values" for run in figures["fitted_on"]]

@@ -36,7 +36,8 @@ AUTHORITATIVE = 4.0
 FAILED_CHECK = -3.0  # per kind of check the value failed
 PASSED_CONSISTENCY = 1.5  # a total that equals the sum of its parts vouches for all of them
 COMPLETENESS_WEIGHT = 4.0  # times (completeness - 1): an item missing a quarter of its fields costs 1
-SUSPECT = {"label_like": -3.0, "bare_amount": -2.0, "in_prose": -1.5}  # signs of a label or a stray number read
+# signs of a label or a stray number read ('2022' of a date read as an invoice number)
+SUSPECT = {"label_like": -3.0, "bare_amount": -2.0, "in_prose": -1.5, "in_date": -3.0}
 
 
 def _sigmoid(z: float) -> float:
@@ -117,21 +118,27 @@ class CalibrationMap:
 
 
 def fit_isotonic(scores: Sequence[float], outcomes: Sequence[bool], review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
-                 fitted_on: Sequence = ()) -> CalibrationMap:
-    """Pool adjacent violators: the non-decreasing step function closest (least squares) to the
-    outcomes ordered by score; each pooled block becomes one point (its mean score, its accuracy)."""
-    if len(scores) != len(outcomes):
-        raise ValueError("as many scores as outcomes")
+                 fitted_on: Sequence = (), weights: Sequence[float] | None = None) -> CalibrationMap:
+    """Pool adjacent violators: the non-decreasing step function closest (weighted least squares) to the
+    outcomes ordered by score; each pooled block becomes one point (its mean score, its share right, both
+    weighted). ``weights`` (default 1 each) let every dataset count alike however many values it has."""
+    weights = [1.0] * len(scores) if weights is None else [float(w) for w in weights]
+    if len(scores) != len(outcomes) or len(weights) != len(scores):
+        raise ValueError("as many scores as outcomes and weights")
+    if any(not w > 0 for w in weights):
+        raise ValueError("weights must be positive")
     if not scores:
         return CalibrationMap(review_threshold=review_threshold, fitted_on=tuple(fitted_on))
     # equal scores are one observation with their mean outcome (ties must map to one value)
     grouped: dict[float, list[float]] = {}
-    for score, outcome in zip(scores, outcomes):
-        grouped.setdefault(float(score), []).append(float(bool(outcome)))
-    blocks: list[list[float]] = []  # [sum of x·w, sum of y·w, weight]
+    for score, outcome, weight in zip(scores, outcomes, weights):
+        sums = grouped.setdefault(float(score), [0.0, 0.0])
+        sums[0] += weight * float(bool(outcome))
+        sums[1] += weight
+    blocks: list[list[float]] = []  # [sum of x·w, sum of y·w, sum of w]
     for score in sorted(grouped):
-        values = grouped[score]
-        blocks.append([score * len(values), sum(values), float(len(values))])
+        right, weight = grouped[score]
+        blocks.append([score * weight, right, weight])
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
             last = blocks.pop()
             for index in range(3):
@@ -192,6 +199,13 @@ def consistency_passed(checks: Sequence, pointer: str) -> bool:
 def value_raw_score(evidence, checks: Sequence, pointer: str) -> float:
     """The raw score of the value at ``pointer`` given the result's checks (what calibration is fitted on)."""
     return raw_score(evidence.signals, failed_kinds(checks, pointer), consistency_passed(checks, pointer))
+
+
+def value_signals(evidence, checks: Sequence, pointer: str) -> dict:
+    """Everything the raw score of the value at ``pointer`` is computed from (recorded by evaluation runs,
+    so that a change of weights can be measured without rerunning them)."""
+    return {**evidence.signals, "failed_checks": sorted(failed_kinds(checks, pointer)),
+            "passed_consistency": consistency_passed(checks, pointer)}
 
 
 def score_evidence(evidence: Mapping, checks: Sequence, calibration: CalibrationMap) -> None:
