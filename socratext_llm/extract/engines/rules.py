@@ -17,7 +17,7 @@ from ...french.invoice import apply_invoice_rules
 from ...has.model import Statement
 from ...has.statements import extract_metadata, extract_statements
 from .. import user_patterns
-from ..normalize import normalize_amount, normalize_date
+from ..normalize import inside_date, normalize_amount, normalize_date
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..checks import domain_checks
 from ..result import Evidence
@@ -38,6 +38,8 @@ LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "blo
                 "line_item": 0.5, "statement": 0.5, "date_form": 0.3, "form": 0.0}
 BELOW_LABEL = 0.7  # factor of a value under its label (a column's cell, the next row's text), not beside it
 INSIDE_PHRASE = 0.6  # factor of a label found after other words ('Part employeur' is no 'Employeur')
+# a word just before a label, elided article included ('dues par l'employeur'): the label ends a longer phrase
+WORD_BEFORE_LABEL = re.compile(r"[a-z]{2,}\W*(?:\b[a-z]['’]\s*)?$")
 LABEL_INSIDE_VALUE = re.compile(r"[A-Za-zÀ-ÿ]{3,}\s*:\s*\S|[A-Za-zÀ-ÿ]{2,}\s*/|/\s*[A-Za-zÀ-ÿ]{2,}")
 BARE_INTEGER = re.compile(r"\s*-?\d{1,4}\s*")
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
@@ -372,9 +374,10 @@ def _signals(ocr_confidence: float | None, label_score: float) -> dict[str, floa
 
 def _label_fit(before_label: str, beside: bool) -> float:
     """How well a label vouches for its value: printed on its own and with the value beside it, 1; under
-    it, or ending a longer phrase (a word just before it: 'Part employeur'; not 'du 1er mars 2026 au'), less."""
+    it, or ending a longer phrase (a word just before it: 'Part employeur', 'dues par l'employeur'; not 'du 1er
+    mars 2026 au'), less. ``before_label`` is folded (lower case)."""
     score = LABEL_SCORES["label"] * (1.0 if beside else BELOW_LABEL)
-    return round(score * (INSIDE_PHRASE if re.search(r"[a-z]{2,}\W*$", before_label) else 1.0), 3)
+    return round(score * (INSIDE_PHRASE if WORD_BEFORE_LABEL.search(before_label) else 1.0), 3)
 
 
 def _is_date(field: dict) -> bool:
@@ -403,6 +406,20 @@ def _label_like(value: Any, own: LabelVocabulary, others: list[LabelVocabulary])
 
     return any((len(p) >= 2 or len(p[0]) >= 6) and holds(p) for p in own.phrases) or \
         any(len(p) >= 2 and holds(p) for vocabulary in others for p in vocabulary.phrases)
+
+
+def _piece_of_a_date(value: Any, source_text: str, field: dict) -> bool:
+    """A value of another field than a date printed only within a date of its line ('2022' of 'Date: Jan 1,
+    2022' read as an invoice number)."""
+    if _is_date(field) or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return False
+    printed = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return bool(printed.strip()) and inside_date(printed, source_text or "")
+
+
+def _is_words(key: str) -> bool:
+    """A printed key holds a word ('N° client', 'Date'); '"0003401' of a cheque's magnetic line is no label."""
+    return re.search(r"[A-Za-zÀ-ÿ]{2,}", key) is not None
 
 
 def _completeness(row: dict, field: dict) -> float:
@@ -454,6 +471,8 @@ class RulesEngine(ExtractionEngine):
             evidence = reader.evidence.get(f"/{name}")
             if evidence is not None and evidence.engine == ENGINE and "enum" not in doctype.fields[name]:
                 evidence.signals["label_like"] = _label_like(value, reader.vocabulary, others)
+                if _piece_of_a_date(value, evidence.source_text, doctype.fields[name]):
+                    evidence.signals["in_date"] = True
         return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
@@ -536,8 +555,8 @@ class RulesEngine(ExtractionEngine):
                 return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
         for index, (row, placed) in enumerate(rows):
-            reader.record(f"/{name}/{index}", placed, 0, len(placed.text),
-                          LABEL_SCORES["label" if strategy == "key_values" else "line_item"])
+            how = "line_item" if strategy != "key_values" else "label" if _is_words(row["key"]) else "form"
+            reader.record(f"/{name}/{index}", placed, 0, len(placed.text), LABEL_SCORES[how])
             reader.evidence[f"/{name}/{index}"].signals["completeness"] = _completeness(row, field)
         return [row for row, _ in rows]
 
