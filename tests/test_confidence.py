@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from socratext_llm.extract.confidence import (CALIBRATION_FILE, CalibrationMap, fit_isotonic, load_calibration,
                                               raw_score, shipped_calibration)
-from socratext_llm.evaluation.calibration import bootstrap_interval, dataset_weights
+from socratext_llm.evaluation.calibration import bootstrap_interval, calibrate, dataset_weights
 from socratext_llm.metrics import expected_calibration_error, precision_above, reliability_bins
 
 from .conftest import ROOT
@@ -128,6 +128,44 @@ def test_the_shipped_map_names_its_data_and_threshold():
     assert {run["dataset"].split()[0] for run in shipped["fitted_on"]} >= {"sroie", "synthetic_fr", "invoices_fr"}
     assert 0.5 <= shipped["review_threshold"] < 1.0
     assert shipped_calibration().review_threshold == shipped["review_threshold"]
+
+
+@given(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=60),
+       st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=60), probabilities)
+def test_a_document_type_map_round_trips_and_others_use_the_map_of_every_type(every, own, raw):
+    base = fit_isotonic([p for p, _ in every], [o for _, o in every], 0.9)
+    receipts = fit_isotonic([p for p, _ in own], [o for _, o in own], 0.9)
+    calibration = CalibrationMap(base.xs, base.ys, 0.9, (), (("receipt", receipts),))
+    again = CalibrationMap.from_dict(json.loads(json.dumps(calibration.as_dict())))
+    assert again.for_type("receipt")(raw) == pytest.approx(receipts(raw))
+    assert again.for_type("payslip")(raw) == again.for_type(None)(raw) == pytest.approx(base(raw))
+    assert again.for_type("receipt").review_threshold == 0.9
+
+
+def _write_run(folder, dataset, documents):
+    """A run folder as `eval run` writes it: run.json and one predictions line per document."""
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"job": {"dataset": dataset, "engine": "rules", "ocr_engine": "rapidocr",
+                                                         "schema": None}}), encoding="utf-8")
+    lines = [json.dumps({"id": f"{index:03d}", "schema": kind, "fields": [
+        {"field": "f", "exact": right, "raw_confidence": score} for score, right in points]})
+        for index, (kind, points) in enumerate(documents)]
+    (folder / "predictions.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_calibrate_weighs_datasets_alike_and_fits_a_large_type_apart(tmp_path):
+    """A large set that is always right at a score and a small one right half the time there weigh alike
+    (the map says 0.75, not 0.98); a type with 300 values or more gets its own map; figures held out
+    come with intervals."""
+    _write_run(tmp_path / "big", "generated", [("payslip", [(0.8, True)] * 10) for _ in range(40)])
+    _write_run(tmp_path / "small", "real", [("invoice", [(0.8, True), (0.8, False)]) for _ in range(6)])
+    calibration, figures = calibrate([tmp_path / "big", tmp_path / "small"])
+    assert figures["types_fitted_apart"] == ["payslip"]
+    assert calibration(0.8) == pytest.approx(0.75) and calibration.for_type("invoice")(0.8) == pytest.approx(0.75)
+    assert calibration.for_type("payslip")(0.8) == pytest.approx(1.0)
+    assert set(figures["held_out"]) == set(figures["held_out_intervals"]) == {"generated", "real"}
+    low, high = figures["held_out_intervals"]["real"]["ece_95"]
+    assert 0.0 <= low <= high <= 1.0
 
 
 def test_a_calibration_file_is_read_once_per_version(tmp_path):

@@ -94,7 +94,8 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
             fields.append(entry)
         grounding = [check for check in result.checks if check.kind == "grounding"]
         record.update(
-            extraction_status=result.status, review_threshold=result.review_threshold, prediction=result.data, fields=fields,
+            schema=doctype.name, extraction_status=result.status, review_threshold=result.review_threshold,
+            prediction=result.data, fields=fields,
             schema_valid=not any(c.kind == "schema" and not c.ok for c in result.checks),
             grounded=sum(c.ok for c in grounding), grounding_checks=len(grounding), llm_tokens=result.llm_tokens)
         record["timings_ms"] = {"ocr": round(ocr_ms, 1), "extract": result.timings_ms["extract"]}

@@ -32,12 +32,14 @@ VALIDATOR = {True: 1.5, False: -3.0}
 OCR_WEIGHT = 3.0  # times (ocr_confidence - 1): a word read at 0.6 costs 1.2
 GROUNDING = {"line": 1.0, "exact": 0.8, "fuzzy": -0.5, "none": -2.5}
 AGREEMENT = {True: 1.5, False: -1.5}
+PRINTED_AGAIN = {True: 0.75, False: -0.75}  # an amount printed on a second line (a total paid) or only once
 AUTHORITATIVE = 4.0
 FAILED_CHECK = -3.0  # per kind of check the value failed
 PASSED_CONSISTENCY = 1.5  # a total that equals the sum of its parts vouches for all of them
 COMPLETENESS_WEIGHT = 4.0  # times (completeness - 1): an item missing a quarter of its fields costs 1
-# signs of a label or a stray number read ('2022' of a date read as an invoice number)
-SUSPECT = {"label_like": -3.0, "bare_amount": -2.0, "in_prose": -1.5, "in_date": -3.0}
+# signs of a label or a stray number read ('2022' of a date read as an invoice number, the same words read
+# as two fields)
+SUSPECT = {"label_like": -3.0, "bare_amount": -2.0, "in_prose": -1.5, "in_date": -3.0, "read_twice": -2.0}
 
 
 def _sigmoid(z: float) -> float:
@@ -71,6 +73,9 @@ def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable
     agree = signals.get("engines_agree")
     if isinstance(agree, bool):
         z += AGREEMENT[agree]
+    again = signals.get("printed_again")
+    if isinstance(again, bool):
+        z += PRINTED_AGAIN[again]
     z += sum(weight for name, weight in SUSPECT.items() if signals.get(name) is True)
     if signals.get("authoritative"):
         z += AUTHORITATIVE
@@ -84,12 +89,14 @@ def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable
 @dataclass(frozen=True)
 class CalibrationMap:
     """A monotone map from raw score to probability of being right: linear between fitted points,
-    flat beyond them. No points: the identity (an uncalibrated install)."""
+    flat beyond them. No points: the identity (an uncalibrated install). ``by_type``: the maps of the
+    document types that had enough values of their own to be fitted apart (``for_type``)."""
 
     xs: tuple[float, ...] = ()
     ys: tuple[float, ...] = ()
     review_threshold: float = DEFAULT_REVIEW_THRESHOLD
     fitted_on: tuple = field(default=(), compare=False)
+    by_type: tuple[tuple[str, CalibrationMap], ...] = ()
 
     def __call__(self, raw: float) -> float:
         raw = min(1.0, max(0.0, float(raw)))
@@ -103,18 +110,33 @@ class CalibrationMap:
         x0, x1, y0, y1 = self.xs[right - 1], self.xs[right], self.ys[right - 1], self.ys[right]
         return y0 if x1 == x0 else y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
 
+    def for_type(self, name: str | None) -> CalibrationMap:
+        """The map fitted on this document type's own values, else this one (fitted on every type's)."""
+        return next((own for type_name, own in self.by_type if type_name == name), self)
+
     def as_dict(self) -> dict:
-        return {"method": "isotonic", "x": list(self.xs), "y": list(self.ys),
-                "review_threshold": self.review_threshold, "fitted_on": list(self.fitted_on)}
+        out = {"method": "isotonic", "x": list(self.xs), "y": list(self.ys),
+               "review_threshold": self.review_threshold, "fitted_on": list(self.fitted_on)}
+        if self.by_type:
+            out["by_document_type"] = {name: {"x": list(own.xs), "y": list(own.ys)} for name, own in self.by_type}
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping) -> CalibrationMap:
-        xs, ys = [float(x) for x in data.get("x", [])], [float(y) for y in data.get("y", [])]
-        if len(xs) != len(ys) or any(b < a for a, b in zip(xs, xs[1:])) or any(b < a for a, b in zip(ys, ys[1:])) \
-                or any(not 0.0 <= v <= 1.0 for v in xs + ys):
-            raise ValueError("a calibration map needs as many x as y, both non-decreasing, within 0-1")
-        return cls(tuple(xs), tuple(ys), float(data.get("review_threshold", DEFAULT_REVIEW_THRESHOLD)),
-                   tuple(data.get("fitted_on", ())))
+        threshold = float(data.get("review_threshold", DEFAULT_REVIEW_THRESHOLD))
+        by_type = data.get("by_document_type") or {}
+        if not isinstance(by_type, Mapping):
+            raise ValueError("by_document_type maps document type names to maps")
+        return cls(*_points(data), threshold, tuple(data.get("fitted_on", ())),
+                   tuple((str(name), cls(*_points(own), threshold)) for name, own in sorted(by_type.items())))
+
+
+def _points(data: Mapping) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    xs, ys = [float(x) for x in data.get("x", [])], [float(y) for y in data.get("y", [])]
+    if len(xs) != len(ys) or any(b < a for a, b in zip(xs, xs[1:])) or any(b < a for a, b in zip(ys, ys[1:])) \
+            or any(not 0.0 <= v <= 1.0 for v in xs + ys):
+        raise ValueError("a calibration map needs as many x as y, both non-decreasing, within 0-1")
+    return tuple(xs), tuple(ys)
 
 
 def fit_isotonic(scores: Sequence[float], outcomes: Sequence[bool], review_threshold: float = DEFAULT_REVIEW_THRESHOLD,

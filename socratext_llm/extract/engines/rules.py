@@ -17,7 +17,7 @@ from ...french.invoice import apply_invoice_rules
 from ...has.model import Statement
 from ...has.statements import extract_metadata, extract_statements
 from .. import user_patterns
-from ..normalize import inside_date, normalize_amount, normalize_date
+from ..normalize import AMOUNT, inside_date, normalize_amount, normalize_date, parse_amount
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..checks import domain_checks
 from ..result import Evidence
@@ -335,8 +335,6 @@ def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine]]:
 
 
 def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, PlacedLine]]:
-    from ..normalize import parse_amount
-
     items = []
     stops = hints.get("stop_labels", [])
     for placed in reader.tables.row_lines():  # printed rows: OCR cuts 'Meantime Pale' | '10.20' at a wide gap
@@ -417,6 +415,48 @@ def _piece_of_a_date(value: Any, source_text: str, field: dict) -> bool:
     return bool(printed.strip()) and inside_date(printed, source_text or "")
 
 
+def _read_twice(data: dict, evidence: dict[str, Evidence], fields: dict[str, dict]) -> list[str]:
+    """The fields whose value was read from the same words as another field's same value ('du 1 au 28
+    février 2002' read as both the start and the end of a period): one of them at least is wrong. Amounts
+    are left out: one printed total is both the net and the gross where no tax applies."""
+    seen: dict[tuple, list[str]] = {}
+    for name, value in data.items():
+        found = evidence.get(f"/{name}")
+        if found is None or found.engine != ENGINE or found.bbox is None or value in (None, "", []) or \
+                isinstance(value, (list, dict)) or _is_amount(fields[name]):
+            continue
+        box = tuple(round(v) for v in (found.bbox.x0, found.bbox.y0, found.bbox.x1, found.bbox.y1))
+        seen.setdefault((found.page, box, repr(value)), []).append(f"/{name}")
+    return [pointer for pointers in seen.values() if len(pointers) > 1 for pointer in pointers]
+
+
+def _is_amount(field: dict) -> bool:
+    return field.get("x-socratext", {}).get("normalizer") == "amount"
+
+
+def _amount_of(value: Any) -> float | None:
+    """An amount value as a number (a receipt keeps its total as printed: '80.90')."""
+    if isinstance(value, bool):
+        return None
+    return float(value) if isinstance(value, (int, float)) else normalize_amount(value) if isinstance(value, str) else None
+
+
+def _printed_again(amount: float, lines: list[PlacedLine]) -> bool:
+    """The amount is printed on two lines or more (a total printed again as the amount paid, a net as the
+    amount transferred): a second reading vouches for it."""
+    found = 0
+    for placed in lines:
+        if any(abs(parsed - amount) < 0.005 for parsed in _amounts_in(placed.text)):
+            found += 1
+            if found >= 2:
+                return True
+    return False
+
+
+def _amounts_in(text: str) -> list[float]:
+    return [a for a in (parse_amount(token) for token in AMOUNT.findall(text)) if a is not None]
+
+
 def _is_words(key: str) -> bool:
     """A printed key holds a word ('N° client', 'Date'); '"0003401' of a cheque's magnetic line is no label."""
     return re.search(r"[A-Za-zÀ-ÿ]{2,}", key) is not None
@@ -473,6 +513,11 @@ class RulesEngine(ExtractionEngine):
                 evidence.signals["label_like"] = _label_like(value, reader.vocabulary, others)
                 if _piece_of_a_date(value, evidence.source_text, doctype.fields[name]):
                     evidence.signals["in_date"] = True
+            amount = _amount_of(value) if _is_amount(doctype.fields[name]) else None
+            if evidence is not None and evidence.engine == ENGINE and amount is not None:
+                evidence.signals["printed_again"] = _printed_again(amount, reader.lines)
+        for pointer in _read_twice(data, reader.evidence, doctype.fields):
+            reader.evidence[pointer].signals["read_twice"] = True
         return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
