@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from socratext_llm.extract.confidence import (CALIBRATION_FILE, CalibrationMap, fit_isotonic, load_calibration,
                                               raw_score, shipped_calibration)
-from socratext_llm.evaluation.calibration import bootstrap_interval, calibrate, dataset_weights
+from socratext_llm.evaluation.calibration import bootstrap_interval, calibrate, dataset_weights, wilson_interval
 from socratext_llm.metrics import expected_calibration_error, precision_above, reliability_bins
 
 from .conftest import ROOT
@@ -93,6 +93,20 @@ def test_bootstrap_interval_brackets_plausible_values(documents):
     assert interval is not None and 0.0 <= interval[0] <= interval[1] <= 1.0
     same = bootstrap_interval([documents[0]] * 5, expected_calibration_error, rounds=20)
     assert same[0] == same[1] == pytest.approx(expected_calibration_error(*zip(*documents[0])), abs=1e-4)
+
+
+@given(st.integers(0, 500), st.integers(0, 500))
+def test_wilson_interval_holds_the_share_and_narrows_with_more_values(right, wrong):
+    count = right + wrong
+    if count == 0:
+        assert wilson_interval(0, 0) is None
+        return
+    low, high = wilson_interval(right, count)
+    assert 0.0 <= low <= right / count <= high <= 1.0
+    wider = wilson_interval(right, count)
+    narrower = wilson_interval(right * 4, count * 4)
+    assert narrower[1] - narrower[0] <= wider[1] - wider[0] + 1e-4
+    assert wilson_interval(34, 34)[0] < 0.95  # all right of 34 cannot show 95 %
 
 
 @hypothesis_settings(max_examples=40)

@@ -7,12 +7,14 @@ every type (``types_fitted_apart``). Documents of each run are sorted by id and 
 folds: each half is measured through the map fitted on the other (held out). The review threshold is the
 lowest that keeps the values above it right at least ``TARGET_PRECISION`` of the time, held out and in
 sample, pooled and on every dataset with enough of them; the map shipped is fitted on all documents.
-Held-out ECE and precision come with 95 % bootstrap intervals over documents (``bootstrap_interval``): a
-set of eleven invoices is reported with how little it can tell.
+The held-out ECE comes with a 95 % bootstrap interval over documents (``bootstrap_interval``), the precision
+above the threshold with its Wilson interval (``wilson_interval``): a set of eleven invoices is reported
+with how little it can tell.
 """
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from ..errors import DatasetError
 from ..extract.confidence import CalibrationMap, fit_isotonic
-from ..metrics import expected_calibration_error, precision_above
+from ..metrics import expected_calibration_error
 from .metrics import calibration_summary
 from .runner import CONFIG, PREDICTIONS
 
@@ -177,19 +179,31 @@ def bootstrap_interval(documents: Sequence[Sequence[tuple[float, bool]]], statis
         return None
     found.sort()
     low, high = (1 - level) / 2, 1 - (1 - level) / 2
-    return (round(found[int(low * (len(found) - 1))], 4), round(found[int(round(high * (len(found) - 1)))], 4))
+    return (round(found[int(low * (len(found) - 1))], 4), round(found[round(high * (len(found) - 1))], 4))
 
 
 def _intervals(runs: list[RunPoints], maps: Maps, threshold: float) -> dict:
-    """Per dataset: 95 % bootstrap intervals (documents drawn) of the ECE and of the precision above the threshold."""
+    """Per dataset: the 95 % interval of the ECE (bootstrap, documents drawn) and of the precision above the
+    threshold (Wilson: a bootstrap of values all right would say 1.00–1.00)."""
 
-    def precision(confidences, outcomes):
-        return precision_above(confidences, outcomes, threshold)["precision"]
+    out = {}
+    for name, documents in _documents(runs, maps).items():
+        above = [right for points in documents for confidence, right in points if confidence >= threshold]
+        out[name] = {"documents": len(documents),
+                     "ece_95": bootstrap_interval([d for d in documents if d], expected_calibration_error),
+                     "precision_above_95": wilson_interval(sum(above), len(above))}
+    return out
 
-    return {name: {"documents": len(documents),
-                   "ece_95": bootstrap_interval([d for d in documents if d], expected_calibration_error),
-                   "precision_above_95": bootstrap_interval([d for d in documents if d], precision)}
-            for name, documents in _documents(runs, maps).items()}
+
+def wilson_interval(right: int, count: int, z: float = 1.96) -> tuple[float, float] | None:
+    """The Wilson score interval of a share right (95 % by default): 34 right of 34 is 0.90–1.00, not 1.00."""
+    if count <= 0:
+        return None
+    share = right / count
+    centre = share + z * z / (2 * count)
+    spread = z * math.sqrt(share * (1 - share) / count + z * z / (4 * count * count))
+    scale = 1 + z * z / count
+    return (round(max(0.0, (centre - spread) / scale), 4), round(min(1.0, (centre + spread) / scale), 4))
 
 
 def calibrate(run_dirs: list[Path]) -> tuple[CalibrationMap, dict]:
@@ -208,13 +222,13 @@ def calibrate(run_dirs: list[Path]) -> tuple[CalibrationMap, dict]:
                       by_type=tuple((kind, replace(own, review_threshold=threshold)) for kind, own in every.by_type))
     identity = CalibrationMap()
     figures = {
-        "split": "documents of each run sorted by id; held out: the even-indexed ones measured through the map "
+        "split": "Documents of each run sorted by id; held out: the even-indexed ones measured through the map "
                  "fitted on the odd ones and the odd ones through the map fitted on the even ones (two folds); "
                  "the shipped map is fitted on all of them (in sample)",
-        "weighting": "each dataset weighs alike in the fit (a value weighs total values / (datasets × its "
+        "weighting": "Each dataset weighs alike in the fit (a value weighs total values / (datasets × its "
                      "dataset's values)), so that the largest set does not decide the map alone",
         "types_fitted_apart": apart,
-        "grouping": f"a document type with at least {MIN_TYPE_VALUES} values over all runs gets a map of its own "
+        "grouping": f"A document type with at least {MIN_TYPE_VALUES} values over all runs gets a map of its own "
                     f"({', '.join(apart) or 'none'}); every other type shares the map fitted on all values",
         "target_precision_above_threshold": TARGET_PRECISION,
         "review_threshold": threshold,
@@ -239,10 +253,11 @@ def calibration_markdown(figures: dict) -> str:
     intervals over documents) and in sample."""
     out = ["# Confidence calibration", "",
            f"Written by `socratext eval calibrate` (see docs/confidence.md). {figures['split']}. "
-           f"{figures['weighting']}; {figures['grouping']}.", "",
+           f"{figures['weighting']}. {figures['grouping']}.", "",
            f"Review threshold **{figures['review_threshold']}**: {figures['threshold_rule']}.", "",
-           "The 95 % intervals draw the held-out documents with replacement (1,000 draws): a set of a few "
-           "documents cannot pin its ECE or its precision down, and says so there.", "",
+           "95 % intervals: for the ECE, held-out documents drawn with replacement (1,000 draws); for the "
+           "precision, the Wilson interval of the share right. A set of a few documents cannot pin either "
+           "down, and says so there.", "",
            "| dataset | values | right | ECE held out (95 % interval) | ECE in sample | ECE raw score "
            "| above threshold (held out) | precision above, held out (95 % interval) | precision above (in sample) |",
            "|---|---|---|---|---|---|---|---|---|"]
