@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from socratext_llm.extract.confidence import (CALIBRATION_FILE, CalibrationMap, fit_isotonic, load_calibration,
                                               raw_score, shipped_calibration)
-from socratext_llm.evaluation.calibration import bootstrap_interval, calibrate, dataset_weights, wilson_interval
+from socratext_llm.evaluation.calibration import (bootstrap_interval, calibrate, dataset_weights, ece_by_chance,
+                                                  wilson_interval)
 from socratext_llm.metrics import expected_calibration_error, precision_above, reliability_bins
 
 from .conftest import ROOT
@@ -93,6 +94,16 @@ def test_bootstrap_interval_brackets_plausible_values(documents):
     assert interval is not None and 0.0 <= interval[0] <= interval[1] <= 1.0
     same = bootstrap_interval([documents[0]] * 5, expected_calibration_error, rounds=20)
     assert same[0] == same[1] == pytest.approx(expected_calibration_error(*zip(*documents[0])), abs=1e-4)
+
+
+@hypothesis_settings(max_examples=25)
+@given(st.lists(probabilities, min_size=1, max_size=40))
+def test_ece_by_chance_shrinks_with_more_values(confidences):
+    """A perfectly calibrated map still shows some ECE on few values; on sixteen times as many, less."""
+    few = ece_by_chance(confidences, rounds=200)
+    many = ece_by_chance(confidences * 16, rounds=200)
+    assert 0.0 <= few["mean"] <= few["p95"] <= 1.0 and ece_by_chance(confidences, rounds=200) == few
+    assert many["mean"] <= few["mean"] + 0.01
 
 
 @given(st.integers(0, 500), st.integers(0, 500))
