@@ -229,6 +229,8 @@ def test_specimen_with_a_failed_check_needs_review_and_its_value_is_not_confiden
     assert result.evidence["/employer_siret"].confidence < result.review_threshold
     rows = {row[0]: row[4] for row in field_rows(result)}
     assert rows["employer_siret"].startswith("⚠ à vérifier") and "invalide" in rows["employer_siret"]
+    # the employer is DEMO COMPANY: a line under 'AUTRES CONTRIBUTIONS DUES PAR L'EMPLOYEUR' is never shown valid
+    assert result.data["employer_name"] == "DEMO COMPANY" or rows["employer_name"].startswith("⚠ à vérifier")
 
 
 def test_an_engine_that_fell_short_is_said_and_never_a_success(settings):

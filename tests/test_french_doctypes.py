@@ -125,6 +125,39 @@ def test_labels_are_never_values_and_invalid_values_are_kept_with_a_failed_check
     assert (data["surname"], data["given_names"], data["nationality"]) == ("MARTIN", "Claire, Anne", "FRA")
 
 
+def test_signals_of_values_read_twice_printed_again_or_keyed_by_no_word(tmp_path, settings):
+    """The same words read as two fields ('du 1 au 28 février 2002' as start and end) are flagged on both and
+    never shown as confident; a total printed again as the amount paid is vouched for, a net printed once is
+    not; a key/value pair whose key holds no word (a cheque's magnetic line) is found by form, not by label."""
+    registry = SchemaRegistry(settings)
+
+    def read(lines, schema):
+        return extract_document(ocr_document(_pdf(tmp_path, lines), OcrOptions(), settings), registry.get(schema),
+                                "rules", settings)
+
+    statement = read(["RELEVÉ DE COMPTE", "du 1 au 28 février 2002", "Banque Populaire"], "bank_statement")
+    for pointer in ("/period_start", "/period_end"):
+        assert statement.evidence[pointer].signals["read_twice"] is True
+        assert statement.evidence[pointer].confidence < statement.review_threshold
+    invoice = read(["FACTURE", "Facture n° F2024-0012", "Date : 12/03/2024", "Total HT : 100,00 EUR",
+                    "TVA : 20,00 EUR", "Total TTC : 120,00 EUR", "Montant payé : 120,00 EUR"], "invoice")
+    assert invoice.evidence["/total_incl_vat"].signals["printed_again"] is True
+    assert invoice.evidence["/total_excl_vat"].signals["printed_again"] is False
+    assert "read_twice" not in invoice.evidence["/invoice_date"].signals
+    form = read(['"0003401:0636086681:7789778136"', "Nom : Dupont"], "form_kv")
+    scores = {pair["key"]: form.evidence[f"/pairs/{index}"].signals["label_score"]
+              for index, pair in enumerate(form.data["pairs"])}
+    assert scores == {'"0003401': 0.0, "Nom": 1.0}
+
+
+@pytest.mark.datasets
+def test_the_specimen_stamp_is_no_surname(datasets, settings):
+    """'SPÉCIMEN' printed across the new ID card, right of 'NOM / Surname', is not the bearer's name."""
+    document = ocr_document(datasets / "fr_specimens" / "idcard_fr" / "new_sample.jpg", OcrOptions(), settings)
+    result = extract_document(document, SchemaRegistry(settings).get("id_document"), "rules", settings)
+    assert result.data["surname"] == "MARTIN"
+
+
 def test_label_vocabulary_knows_label_pieces(settings):
     registry = SchemaRegistry(settings)
     card, bill = LabelVocabulary(registry.get("id_document")), LabelVocabulary(registry.get("invoice"))

@@ -9,6 +9,7 @@ fields that have no label.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from ...document import BBox, Document
@@ -441,20 +442,14 @@ def _amount_of(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) else normalize_amount(value) if isinstance(value, str) else None
 
 
-def _printed_again(amount: float, lines: list[PlacedLine]) -> bool:
-    """The amount is printed on two lines or more (a total printed again as the amount paid, a net as the
-    amount transferred): a second reading vouches for it."""
-    found = 0
+def _lines_per_amount(lines: list[PlacedLine]) -> Counter:
+    """How many lines print each amount (in cents): a total printed again as the amount paid, a net as the
+    amount transferred, is read twice and vouched for by its second reading."""
+    counts: Counter = Counter()
     for placed in lines:
-        if any(abs(parsed - amount) < 0.005 for parsed in _amounts_in(placed.text)):
-            found += 1
-            if found >= 2:
-                return True
-    return False
-
-
-def _amounts_in(text: str) -> list[float]:
-    return [a for a in (parse_amount(token) for token in AMOUNT.findall(text)) if a is not None]
+        counts.update({round(a * 100) for a in (parse_amount(token) for token in AMOUNT.findall(placed.text))
+                       if a is not None})
+    return counts
 
 
 def _is_words(key: str) -> bool:
@@ -507,6 +502,7 @@ class RulesEngine(ExtractionEngine):
                 reader.evidence[check.field].signals["validator"] = check.ok
         others = [vocabulary for name, vocabulary in label_vocabularies(SchemaRegistry(self.settings)).items()
                   if name != doctype.name]
+        per_amount: Counter | None = None
         for name, value in data.items():
             evidence = reader.evidence.get(f"/{name}")
             if evidence is not None and evidence.engine == ENGINE and "enum" not in doctype.fields[name]:
@@ -515,7 +511,8 @@ class RulesEngine(ExtractionEngine):
                     evidence.signals["in_date"] = True
             amount = _amount_of(value) if _is_amount(doctype.fields[name]) else None
             if evidence is not None and evidence.engine == ENGINE and amount is not None:
-                evidence.signals["printed_again"] = _printed_again(amount, reader.lines)
+                per_amount = _lines_per_amount(reader.lines) if per_amount is None else per_amount
+                evidence.signals["printed_again"] = per_amount[round(amount * 100)] >= 2
         for pointer in _read_twice(data, reader.evidence, doctype.fields):
             reader.evidence[pointer].signals["read_twice"] = True
         return FieldValues(data, reader.evidence, checks=checks)
