@@ -48,10 +48,11 @@ class RunPoints:
         name, ocr = str(self.job.get("dataset")), self.job.get("ocr_engine")
         return name if ocr in (None, "rapidocr") else f"{name} ({ocr} OCR)"
 
-    def part(self, parity: int | None, doctype: str | None = None) -> tuple[list[float], list[bool]]:
-        """Scores and outcomes of the even (0), odd (1) or all (None) documents (of one type, when named)."""
+    def part(self, parity: int | None, kept: Callable[[str | None], bool] = lambda kind: True
+             ) -> tuple[list[float], list[bool]]:
+        """Scores and outcomes of the even (0), odd (1) or all (None) documents whose type is ``kept``."""
         pairs = [pair for index, (_, kind, points) in enumerate(self.documents)
-                 if (parity is None or index % 2 == parity) and (doctype is None or kind == doctype) for pair in points]
+                 if (parity is None or index % 2 == parity) and kept(kind) for pair in points]
         return [score for score, _ in pairs], [right for _, right in pairs]
 
     def typed(self) -> list[tuple[str | None, list[tuple[float, bool]]]]:
@@ -136,12 +137,14 @@ def dataset_weights(sizes: Mapping[str, int]) -> dict[str, float]:
     return {name: total / (len(kept) * size) for name, size in kept.items()}
 
 
-def _fit_one(runs: list[RunPoints], parity: int | None, doctype: str | None, threshold: float,
+def _fit_one(runs: list[RunPoints], parity: int | None, kept: Callable[[str | None], bool], threshold: float,
              fitted_on: list) -> CalibrationMap:
-    """One map on the chosen documents (of one type, when named), every dataset weighing alike."""
+    """One map on the chosen documents whose type is ``kept``, every dataset weighing alike."""
     by_dataset: dict[str, tuple[list[float], list[bool]]] = {}
     for run in runs:
-        part_scores, part_outcomes = run.part(parity, doctype)
+        part_scores, part_outcomes = run.part(parity, kept)
+        if not part_scores:
+            continue
         scores, outcomes = by_dataset.setdefault(run.dataset, ([], []))
         scores += part_scores
         outcomes += part_outcomes
@@ -155,10 +158,14 @@ def _fit_one(runs: list[RunPoints], parity: int | None, doctype: str | None, thr
 
 
 def _fit(runs: list[RunPoints], parity: int | None, threshold: float, fitted_on: list, apart: list[str]) -> CalibrationMap:
-    """The map of every type, with the maps of the types fitted apart."""
-    every = _fit_one(runs, parity, None, threshold, fitted_on)
-    own = tuple((kind, _fit_one(runs, parity, kind, threshold, [])) for kind in apart)
-    return replace(every, by_type=tuple((kind, calibration) for kind, calibration in own if calibration.xs))
+    """The maps of the types fitted apart, and beside them the map of every other type (fitted on the values
+    of the types not fitted apart: forms linked badly must not lower payslips; on all values when there are
+    no others), which any type absent from the runs uses too."""
+    others = _fit_one(runs, parity, lambda kind: kind not in apart, threshold, fitted_on)
+    if not others.xs:
+        others = _fit_one(runs, parity, lambda kind: True, threshold, fitted_on)
+    own = tuple((kind, _fit_one(runs, parity, lambda found, kind=kind: found == kind, threshold, [])) for kind in apart)
+    return replace(others, by_type=tuple((kind, calibration) for kind, calibration in own if calibration.xs))
 
 
 def bootstrap_interval(documents: Sequence[Sequence[tuple[float, bool]]], statistic: Callable[[list, list], float | None],
@@ -243,7 +250,8 @@ def calibrate(run_dirs: list[Path]) -> tuple[CalibrationMap, dict]:
                      "dataset's values)), so that the largest set does not decide the map alone",
         "types_fitted_apart": apart,
         "grouping": f"A document type with at least {MIN_TYPE_VALUES} values over all runs gets a map of its own "
-                    f"({', '.join(apart) or 'none'}); every other type shares the map fitted on all values",
+                    f"({', '.join(apart) or 'none'}); every other type (and any type absent from the runs) shares "
+                    f"the map fitted on the values of the types not fitted apart",
         "target_precision_above_threshold": TARGET_PRECISION,
         "review_threshold": threshold,
         "threshold_rule": f"lowest of {THRESHOLD_GRID[0]}…{THRESHOLD_GRID[-1]} (step 0.01) at which the values at or "

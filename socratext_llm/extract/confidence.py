@@ -161,7 +161,8 @@ def fit_isotonic(scores: Sequence[float], outcomes: Sequence[bool], review_thres
     for score in sorted(grouped):
         right, weight = grouped[score]
         blocks.append([score * weight, right, weight])
-        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+        # equal shares pool too (within rounding: weights of 0.1 add up to 0.30000000000000004)
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2] - 1e-9:
             last = blocks.pop()
             for index in range(3):
                 blocks[-1][index] += last[index]
