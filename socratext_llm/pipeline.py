@@ -1,12 +1,14 @@
 """The OCR pipeline: ingest → (text layer | pre-process → OCR) → layout → Document.
 
-Pages are produced one at a time; only the current page's image is in memory. ``ocr_document`` keeps the
+Pages are produced in order; at most ``settings.page_workers`` page images are in memory. ``ocr_document`` keeps the
 pages in a Document; ``streaming.read_document`` puts them in a spool for outputs written page by page.
 """
 from __future__ import annotations
 
 import statistics
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +27,9 @@ from .layout.tables.scanned import scanned_tables
 from .memory import release_freed_memory
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
-from .preprocess import ink_ratio, prepare_scan, resize, unrotate_box
+from .preprocess import ink_ratio, prepare_scan, unrotate_box
 from .settings import Settings, load_settings
 
-MAX_UPSCALE = 3.0
 BLANK_INK_RATIO = 0.0005  # a page with less ink than this is blank: nothing to recognise
 CODE_PAGES = 2  # born-digital pages whose images are searched for a 2D-Doc (printed on a first page)
 
@@ -100,30 +101,6 @@ def text_layer_page(page_input: PageInput) -> Page:
     return page
 
 
-def recognise_with_upscale(engine: OcrEngine, image: np.ndarray, min_text_height: float) -> list[RecognisedLine]:
-    """Recognise, and read again enlarged when the text is smaller than the recogniser likes.
-
-    Boxes always come back in the coordinates of ``image``.
-    """
-    lines = engine.recognise_page(image)
-    if not lines:
-        return lines
-    median_height = statistics.median(line.box[3] - line.box[1] for line in lines)
-    if median_height <= 0 or median_height >= min_text_height:
-        return lines
-    factor = min(MAX_UPSCALE, min_text_height / median_height)
-    enlarged = engine.recognise_page(resize(image, factor), small_text=True)
-
-    def shrink(box):
-        return tuple(v / factor for v in box)
-
-    for line in enlarged:
-        line.box = shrink(line.box)
-        for word in line.words:
-            word.box = shrink(word.box)
-    return enlarged
-
-
 def _lexicon(settings: Settings) -> frozenset[str]:
     return load_lexicon(str(settings.lexicon_path) if settings.lexicon_path else None)
 
@@ -143,14 +120,14 @@ def read_line(image: np.ndarray, engine: OcrEngine, settings: Settings) -> str:
     return correct_french(text, _lexicon(settings)) if settings.french_correction else text
 
 
-def ocr_page(page_input: PageInput, engine: OcrEngine, settings: Settings) -> Page:
-    """A scanned page: render, pre-process, recognise, lay out."""
-    image = np.asarray(page_input.render())
+def ocr_page(image: np.ndarray, page_input: PageInput, engine: OcrEngine, settings: Settings) -> Page:
+    """A scanned page's rendered image: pre-process, recognise, lay out (``page_input`` gives its index
+    and resolution only: this runs in a worker thread, and PyMuPDF must stay on the caller's)."""
     prepared = prepare_scan(image, settings)
     del image
     height, width = prepared.image.shape[:2]
     blank = ink_ratio(prepared.image) < BLANK_INK_RATIO
-    recognised = [] if blank else recognise_with_upscale(engine, prepared.image, settings.min_text_height_px)
+    recognised = [] if blank else engine.read_page(prepared.image, settings.min_text_height_px)
     codes: list[MachineReadable] = []
     if settings.read_codes and not blank:  # before French correction: an MRZ is not French text
         codes = read_page_codes(prepared.image, [(item.text, item.box) for item in recognised],
@@ -189,20 +166,37 @@ def text_layer_codes(page_input: PageInput, page: Page) -> list[MachineReadable]
 
 
 def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> Iterator[Page]:
-    """Pages of an opened source, one at a time, with the OCR engine loaded only if a page needs it."""
+    """Pages of an opened source in order, with the OCR engine loaded only if a page needs it.
+
+    Scanned pages are rendered here, one at a time, and read by ``settings.page_workers`` threads; at most
+    that many rendered images are held, each released once its page is read.
+    """
     engine: OcrEngine | None = None
-    for page_input in source.iter_pages():
-        if page_input.text_layer is not None and not options.force_ocr:
-            page = text_layer_page(page_input)
-            if settings.read_codes and page_input.index < CODE_PAGES:
-                page.codes = text_layer_codes(page_input, page)
-            yield page
-            continue
-        if engine is None:
-            engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
-        page = ocr_page(page_input, engine, settings)
-        release_freed_memory()  # the page image and the OCR's buffers, before the next page is rendered
-        yield page
+    reading: deque[Future[Page]] = deque()
+    with ThreadPoolExecutor(settings.page_workers, thread_name_prefix="page") as workers:
+        for page_input in source.iter_pages():
+            if page_input.text_layer is not None and not options.force_ocr:
+                while reading:
+                    yield _read(reading.popleft())
+                page = text_layer_page(page_input)
+                if settings.read_codes and page_input.index < CODE_PAGES:
+                    page.codes = text_layer_codes(page_input, page)
+                yield page
+                continue
+            if engine is None:
+                engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
+            while len(reading) >= settings.page_workers:
+                yield _read(reading.popleft())
+            reading.append(workers.submit(ocr_page, np.asarray(page_input.render()), page_input, engine, settings))
+        while reading:
+            yield _read(reading.popleft())
+
+
+def _read(future: Future[Page]) -> Page:
+    """A scanned page once read; what its image and the OCR's buffers took is handed back to the system."""
+    page = future.result()
+    release_freed_memory()
+    return page
 
 
 def read_pages(source: SourceFile, options: OcrOptions, settings: Settings, keep: Callable[[Page], None],

@@ -38,11 +38,17 @@ class Settings(BaseSettings):
         "this (0: RapidOCR's own sizing, up to 2,000); recognition still reads the lines at full size. "
         "Chosen by the speed benchmark (docs/speed.md)."
     )
+    ocr_large_page_detection_side_px: int = Field(
+        960, ge=0, description="The detection side for pages whose longer side is 2,400 px or more (A4 scanned at "
+        "200 dpi and above: their text stays large enough at this size); 0 keeps ocr_detection_side_px for them."
+    )
     min_text_height_px: float = Field(
         24.0, description="Scans whose median text line is smaller are upscaled before recognition."
     )
     ocr_threads: int = Field(0, ge=0, description="CPU threads per OCR engine; 0 lets the engine use every core. "
                              "Batch runs set cores ÷ workers so parallel workers do not fight over cores.")
+    page_workers: int = Field(2, ge=1, le=16, description="Scanned pages of one document read at the same time "
+                              "(OCR releases Python's lock, so two pages fill two cores); 1 reads them in turn.")
     deskew: bool = True
     detect_orientation: bool = True
     binarize: bool = False

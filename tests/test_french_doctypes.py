@@ -3,6 +3,7 @@ the synthetic French gold set (issue 12), on real generated PDFs and on the real
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from socratext_llm.datasets.synthetic_fr import TYPES, french_iban, generate, td
 from socratext_llm.evaluation.gold import gold_problems, read_gold
 from socratext_llm.evaluation.runner import run_eval
 from socratext_llm.evaluation.worker import EvalJob
-from socratext_llm.extract.classify import guess_doctype
+from socratext_llm.extract.classify import auto_candidates, guess_doctype, label_vocabularies
 from socratext_llm.extract.labels import LabelVocabulary
 from socratext_llm.extract.pipeline import AUTO, ExtractOptions, extract_document, read_and_extract
 from socratext_llm.extract.schemas import SchemaRegistry
@@ -24,6 +25,7 @@ from socratext_llm.extract.validators import (COUNTRIES, bic_valid, iban_valid, 
 from socratext_llm.french.mrz import mrz_errors
 from socratext_llm.extract.values import parse_value
 from socratext_llm.pipeline import OcrOptions, ocr_document
+from socratext_llm.settings import load_settings
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +125,39 @@ def test_labels_are_never_values_and_invalid_values_are_kept_with_a_failed_check
     assert (data["surname"], data["given_names"], data["nationality"]) == ("MARTIN", "Claire, Anne", "FRA")
 
 
+def test_signals_of_values_read_twice_printed_again_or_keyed_by_no_word(tmp_path, settings):
+    """The same words read as two fields ('du 1 au 28 février 2002' as start and end) are flagged on both and
+    never shown as confident; a total printed again as the amount paid is vouched for, a net printed once is
+    not; a key/value pair whose key holds no word (a cheque's magnetic line) is found by form, not by label."""
+    registry = SchemaRegistry(settings)
+
+    def read(lines, schema):
+        return extract_document(ocr_document(_pdf(tmp_path, lines), OcrOptions(), settings), registry.get(schema),
+                                "rules", settings)
+
+    statement = read(["RELEVÉ DE COMPTE", "du 1 au 28 février 2002", "Banque Populaire"], "bank_statement")
+    for pointer in ("/period_start", "/period_end"):
+        assert statement.evidence[pointer].signals["read_twice"] is True
+        assert statement.evidence[pointer].confidence < statement.review_threshold
+    invoice = read(["FACTURE", "Facture n° F2024-0012", "Date : 12/03/2024", "Total HT : 100,00 EUR",
+                    "TVA : 20,00 EUR", "Total TTC : 120,00 EUR", "Montant payé : 120,00 EUR"], "invoice")
+    assert invoice.evidence["/total_incl_vat"].signals["printed_again"] is True
+    assert invoice.evidence["/total_excl_vat"].signals["printed_again"] is False
+    assert "read_twice" not in invoice.evidence["/invoice_date"].signals
+    form = read(['"0003401:0636086681:7789778136"', "Nom : Dupont"], "form_kv")
+    scores = {pair["key"]: form.evidence[f"/pairs/{index}"].signals["label_score"]
+              for index, pair in enumerate(form.data["pairs"])}
+    assert scores == {'"0003401': 0.0, "Nom": 1.0}
+
+
+@pytest.mark.datasets
+def test_the_specimen_stamp_is_no_surname(datasets, settings):
+    """'SPÉCIMEN' printed across the new ID card, right of 'NOM / Surname', is not the bearer's name."""
+    document = ocr_document(datasets / "fr_specimens" / "idcard_fr" / "new_sample.jpg", OcrOptions(), settings)
+    result = extract_document(document, SchemaRegistry(settings).get("id_document"), "rules", settings)
+    assert result.data["surname"] == "MARTIN"
+
+
 def test_label_vocabulary_knows_label_pieces(settings):
     registry = SchemaRegistry(settings)
     card, bill = LabelVocabulary(registry.get("id_document")), LabelVocabulary(registry.get("invoice"))
@@ -130,6 +165,26 @@ def test_label_vocabulary_knows_label_pieces(settings):
     assert bill.is_label("INVOICE") and bill.is_label("Numéro") and not bill.is_label("F2024-0012")
     assert not card.is_label("DUPONT") and card.strip_leading("/Sumame") == ""
     assert card.strip_leading("/ Given names : Jean") == " : Jean"
+
+
+def test_label_vocabularies_are_built_once_and_follow_a_changed_schema_folder(tmp_path):
+    """Every document asks for the other types' labels: built once per version of the schema files, rebuilt
+    when a user schema is added, changed or removed."""
+    settings = load_settings(schema_paths=(tmp_path,))
+    first = label_vocabularies(SchemaRegistry(settings))
+    assert first["invoice"] is label_vocabularies(SchemaRegistry(settings))["invoice"]
+    schema = tmp_path / "bon_livraison.schema.json"
+    schema.write_text(json.dumps({"type": "object", "title": "Bon de livraison", "properties": {
+        "numero": {"type": ["string", "null"], "x-socratext": {"labels": ["Numéro de bon"]}}}}), encoding="utf-8")
+    added = label_vocabularies(SchemaRegistry(settings))
+    assert added["bon_livraison"].is_label("Numéro de bon") and not added["bon_livraison"].is_label("Quantité livrée")
+    assert [d.name for d in auto_candidates(SchemaRegistry(settings))] == sorted(added)
+    schema.write_text(json.dumps({"type": "object", "title": "Bon de livraison", "properties": {
+        "quantite": {"type": ["number", "null"], "x-socratext": {"labels": ["Quantité livrée"]}}}}), encoding="utf-8")
+    os.utime(schema, ns=(schema.stat().st_atime_ns, schema.stat().st_mtime_ns + 1_000_000))
+    assert label_vocabularies(SchemaRegistry(settings))["bon_livraison"].is_label("Quantité livrée")
+    schema.unlink()
+    assert "bon_livraison" not in label_vocabularies(SchemaRegistry(settings))
 
 
 @pytest.mark.parametrize("text, expected", [("TVA 20 % 238,82", 238.82), ("TVA 20 %", None),

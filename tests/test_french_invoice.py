@@ -122,3 +122,43 @@ def test_random_invoices_keep_their_printed_seller(settings, tmp_path):
 def test_rupees_are_inr(text, code):
     from socratext_llm.extract.normalize import normalize_currency
     assert normalize_currency(text) == code
+
+
+def _evidence_on(page: int):
+    from socratext_llm.document import BBox
+    from socratext_llm.extract.result import Evidence
+    return Evidence(page=page, bbox=BBox(x0=0, y0=0, x1=1, y1=1), source_text="x", confidence=0.99, engine="rules")
+
+
+@given(st.lists(st.sampled_from(["A1", "B2", None]), min_size=1, max_size=8), st.data())
+def test_values_read_on_another_documents_pages_fail_a_check(numbers, data):
+    from socratext_llm.extract.checks import several_documents_checks
+
+    by_page = dict(enumerate(numbers))
+    kept = data.draw(st.sampled_from(["A1", "B2"]))
+    evidence = {f"/f{page}": _evidence_on(page) for page in by_page}
+    checks = several_documents_checks(by_page, evidence, kept, "invoice_number")
+    printed = {number for number in numbers if number}
+    if len(printed) < 2:
+        assert checks == []
+        return
+    owner, owners = next(number for number in numbers if number), {}
+    for page, number in by_page.items():
+        owner = number or owner
+        owners[page] = owner
+    flagged = {check.field for check in checks if check.field}
+    assert flagged == {f"/f{page}" for page, owner in owners.items() if owner != kept}
+    assert any(check.field is None and not check.ok for check in checks)
+
+
+@pytest.mark.datasets
+def test_a_file_holding_two_invoices_shows_no_value_of_the_second_as_valid(datasets, settings):
+    from socratext_llm.extract.confidence import value_problems
+    from socratext_llm.extract.pipeline import ExtractOptions, read_and_extract
+
+    _, result = read_and_extract(datasets / "fr_specimens" / "invoices" / "invoice.pdf",
+                                 ExtractOptions(schema="invoice"), settings)
+    assert result.status == "needs_review" and result.data["invoice_number"] == "0042004801351"
+    problems = value_problems(result)
+    on_second = [pointer for pointer, evidence in result.evidence.items() if evidence.page == 1]
+    assert on_second and all("consistency" in problems[pointer] for pointer in on_second)

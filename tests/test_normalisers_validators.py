@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from socratext_llm.extract.normalize import normalize_amount, normalize_date, normalize_text, parse_amount
+from socratext_llm.extract.normalize import (date_spans, inside_date, normalize_amount, normalize_date, normalize_text,
+                                            parse_amount, strip_accents)
 from socratext_llm.extract.validators import (iban_valid, luhn_valid, nir_valid,
                                               siren_valid, siret_valid)
 
@@ -109,3 +110,21 @@ def test_nir_key(sex, year, month, department, commune, order):
 def test_text_normalisation_is_idempotent(text):
     once = normalize_text(text)
     assert normalize_text(once) == once
+
+
+@given(DATES, st.sampled_from(["Date: {d:%b} {d.day}, {d.year}", "le {d:%d/%m/%Y}", "Fait le {d.day} {m} {d.year}"]),
+       st.text(alphabet="ABCXYZ -:", max_size=12))
+def test_a_piece_of_a_printed_date_is_inside_a_date(day, form, filler):
+    """The year of a printed date (what an invoice number read from 'Date: Jan 1, 2022' would be) is inside
+    it; the same digits printed again outside the date are not; every span found reads as a date."""
+    printed = form.format(d=day, m=MONTHS_FR[day.month - 1])
+    text = filler + printed
+    assert inside_date(str(day.year), text)
+    assert not inside_date(str(day.year), f"N° {day.year} {text}")
+    assert all(normalize_date(strip_accents(text).lower()[a:b]) for a, b in date_spans(text))
+    assert not inside_date("", text) and not inside_date("QQQ", text)
+
+
+@given(st.text(alphabet="abcdefghij KLMNOP:-", max_size=40), st.text(alphabet="0123456789", min_size=1, max_size=8))
+def test_digits_in_a_text_without_dates_are_never_inside_a_date(words, digits):
+    assert not inside_date(digits, f"{words} {digits}")

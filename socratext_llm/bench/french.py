@@ -17,8 +17,7 @@ from ..evaluation.datasets import open_dataset
 from ..evaluation.label_audit import dropped_invalid, label_values
 from ..evaluation.runner import run_eval
 from ..evaluation.worker import EvalJob
-from ..extract.classify import METHODS, OTHER, auto_candidates, decide_doctype
-from ..extract.labels import LabelVocabulary
+from ..extract.classify import METHODS, OTHER, decide_doctype, label_vocabularies
 from ..extract.pipeline import extract_document
 from ..extract.schemas import SchemaRegistry
 from ..field_metrics import normalised_match, similarity
@@ -111,7 +110,7 @@ def detection(settings: Settings, limit: int | None) -> dict:
 def specimen_audit(settings: Settings) -> dict:
     """Every specimen through `auto` and the rules engine: labels returned as values, invalid values dropped."""
     registry = SchemaRegistry(settings)
-    vocabularies = [LabelVocabulary(d) for d in auto_candidates(registry)]
+    vocabularies = list(label_vocabularies(registry).values())
     rows = []
     for path, _ in iter_specimens(settings):
         document = read_cached(path, settings)

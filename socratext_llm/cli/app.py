@@ -220,12 +220,17 @@ def bench_tables(
     pubtabnet_limit: Annotated[Optional[int], typer.Option(help="PubTabNet images (default all).")] = None,
     skip_pubtabnet: Annotated[bool, typer.Option(help="Only the born-digital comparison.")] = False,
     pymupdf_python: Annotated[Optional[Path], typer.Option(help="Python of another virtual environment whose PyMuPDF (e.g. 2.0 with pymupdf4llm) joins the comparison.")] = None,
+    suite: Annotated[list[str], typer.Option("--suite", help="icdar2013, speed, pubtabnet (repeatable; default all; the others keep their last figures).")] = [],
 ) -> None:
     """Tables: ours, Camelot (lattice, stream), pdfplumber and PyMuPDF on ICDAR 2013, same pages, same run; PubTabNet TEDS."""
-    from ..bench.tables import run_tables_benchmark
+    from ..bench.tables import SUITES, run_tables_benchmark
 
+    unknown = sorted(set(suite) - set(SUITES))
+    if unknown:
+        raise typer.BadParameter(f"unknown suite {', '.join(unknown)}: choose among {', '.join(SUITES)}",
+                                 param_hint="--suite")
     path = _bench(run_tables_benchmark, load_settings(datasets_dir=data_dir), limit, reader or None,
-                  pubtabnet_limit, skip_pubtabnet, pymupdf_python)
+                  pubtabnet_limit, skip_pubtabnet, pymupdf_python, suite or None)
     print(f"wrote {path}", file=sys.stderr)
 
 

@@ -144,7 +144,6 @@ def eval_calibrate(
     """Fit the confidence calibration (isotonic) on runs' values and choose the review threshold; writes the
     map, and the held-out and in-sample ECE and precision above the threshold per dataset."""
     from ..evaluation.calibration import calibrate, calibration_markdown, specimen_markdown, specimen_review
-    from ..extract.confidence import shipped_calibration
     from ..evaluation.report import reliability_svg
 
     try:
@@ -158,7 +157,6 @@ def eval_calibrate(
     markdown = calibration_markdown(figures)
     settings = load_settings()
     if specimens and (settings.datasets_dir / "fr_specimens").is_dir():
-        shipped_calibration.cache_clear()  # the map just written, when it is the package's
         settings = settings.model_copy(update={"calibration_file": output, "review_threshold": None})
         figures["fr_specimens"] = specimen_review(settings, cache_dir)
         markdown += specimen_markdown(figures["fr_specimens"])

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import SocratextError
 from ..field_metrics import is_empty
 from ..extract.classify import decide_doctype
-from ..extract.confidence import value_raw_score
+from ..extract.confidence import value_raw_score, value_signals
 from ..extract.pipeline import extract_document, resolve_doctype
 from ..extract.schemas import SchemaRegistry
 from ..ocr_cache import cached_ocr
@@ -90,10 +90,12 @@ def _evaluate(item: EvalItem, job: EvalJob, start: float) -> dict:
             if evidence is not None and not is_empty(outcome.predicted):  # a value shown with its confidence
                 entry["confidence"] = evidence.confidence
                 entry["raw_confidence"] = value_raw_score(evidence, result.checks, outcome.pointer)
+                entry["signals"] = value_signals(evidence, result.checks, outcome.pointer)
             fields.append(entry)
         grounding = [check for check in result.checks if check.kind == "grounding"]
         record.update(
-            extraction_status=result.status, review_threshold=result.review_threshold, prediction=result.data, fields=fields,
+            schema=doctype.name, extraction_status=result.status, review_threshold=result.review_threshold,
+            prediction=result.data, fields=fields,
             schema_valid=not any(c.kind == "schema" and not c.ok for c in result.checks),
             grounded=sum(c.ok for c in grounding), grounding_checks=len(grounding), llm_tokens=result.llm_tokens)
         record["timings_ms"] = {"ocr": round(ocr_ms, 1), "extract": result.timings_ms["extract"]}

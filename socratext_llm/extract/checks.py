@@ -143,3 +143,33 @@ def grounding_checks(data: dict, doctype: DocumentType, document_text: str,
     for name, field in doctype.fields.items():
         visit(data.get(name), field, f"/{name}")
     return checks
+
+
+def several_documents_checks(numbers: dict[int, Any], evidence: dict, kept: Any, field: str) -> list[Check]:
+    """Checks for a file holding several documents: pages printing different values of the field that
+    numbers one (two invoices scanned into one PDF). ``numbers`` is that field read on each page alone.
+
+    Pages without the number belong to the document before them. Every value read on a page of another
+    document than the one whose number was kept fails a consistency check, so that none is shown valid.
+    """
+    def key(value: Any) -> str:
+        return "".join(str(value).split()).upper() if value not in (None, "") else ""
+
+    owners, current = {}, ""
+    for page in sorted(numbers):
+        current = key(numbers[page]) or current
+        owners[page] = current
+    first = next((owner for owner in owners.values() if owner), "")
+    owners = {page: owner or first for page, owner in owners.items()}
+    if len(set(owners.values()) - {""}) < 2:
+        return []
+    pages = ", ".join(str(page + 1) for page in sorted(owners))
+    checks = [Check(kind="consistency", field=None, ok=False, message=(
+        f"the file holds {len(set(owners.values()))} documents: its pages ({pages}) print different {field} "
+        "values; split it and read each document alone"))]
+    own = {page for page, owner in owners.items() if owner == key(kept)}
+    for pointer, item in evidence.items():
+        if item.page not in own:
+            checks.append(Check(kind="consistency", field=pointer, ok=False, message=(
+                f"read on page {item.page + 1}, which belongs to another document than the {field} kept")))
+    return checks

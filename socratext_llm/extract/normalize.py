@@ -74,6 +74,23 @@ def normalize_date(text: str) -> str | None:
     return None
 
 
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text prints a calendar date (a form ``normalize_date`` reads), as character spans of
+    ``strip_accents(text).lower()``."""
+    plain = strip_accents(text).lower()
+    return sorted(match.span() for pattern in (NUMERIC_DATE, WORD_DATE, MONTH_FIRST_DATE)
+                  for match in pattern.finditer(plain) if normalize_date(match.group(0)))
+
+
+def inside_date(piece: str, text: str) -> bool:
+    """The piece is printed in the text, and only within its dates: '2022' of 'Date: Jan 1, 2022' is a
+    year, not an invoice number."""
+    plain, wanted = strip_accents(text).lower(), strip_accents(piece).lower().strip()
+    starts = [match.start() for match in re.finditer(re.escape(wanted), plain)] if wanted else []
+    spans = date_spans(text)
+    return bool(starts) and all(any(a <= start and start + len(wanted) <= b for a, b in spans) for start in starts)
+
+
 def parse_amount(token: str) -> float | None:
     """One printed amount ('1 234,56', '1.234,56', '1,234.56', '80.90', '-12') as a number."""
     cleaned = token.replace("−", "-").replace("\u00a0", " ").replace("\u202f", " ").replace("'", " ")

@@ -59,7 +59,7 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
               + grounding_checks(values.data, doctype, text_with_table_rows(document), machine_read) + values.checks)
     calibration = calibration_of(settings)
     threshold = review_threshold_of(settings, calibration)
-    score_evidence(values.evidence, checks, calibration)
+    score_evidence(values.evidence, checks, calibration.for_type(doctype.name))
     status, review = decide_status(values.data, values.evidence, checks, doctype, threshold)
     return ExtractionResult(schema_name=doctype.name, source=document.source, engine=engine_name, status=status,
                             data=values.data, evidence=values.evidence, checks=checks, review=review,

@@ -263,6 +263,18 @@ class SchemaRegistry:
     def names(self) -> list[str]:
         return sorted(self._files())
 
+    def version(self) -> tuple[tuple[str, str, int, int], ...]:
+        """Each schema file's name, path, modification time and size: what is built from the registry's
+        types (the `auto` candidates, their labels) stays valid while this is unchanged."""
+        found = []
+        for name, path in sorted(self._files().items()):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue  # removed meanwhile: as if never listed
+            found.append((name, str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(found)
+
     def get(self, name_or_path: str | Path, allow_paths: bool = True) -> DocumentType:
         """A document type by name, or (command line only: ``allow_paths``) from a schema file's path.
 

@@ -62,7 +62,10 @@ def has_real_text(text: str, image_cover: float) -> bool:
 
 
 def image_cover_ratio(page: pymupdf.Page) -> float:
-    """Largest share of the page covered by one embedded image."""
+    """Largest share of the page covered by one embedded image (0 without image resources: placing the
+    images needs a second text page of MuPDF's, as costly as reading the text)."""
+    if not page.get_images():
+        return 0.0
     page_area = abs(page.rect) or 1.0
     best = 0.0
     for info in page.get_image_info():

@@ -6,6 +6,7 @@ to keep the JSON compact.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..document import BBox, DrawnShape
 from ..ingest.base import VectorPath
@@ -15,6 +16,7 @@ MIN_RULE_LENGTH_PX = 4.0
 AXIS_TOLERANCE_PX = 1.5
 
 
+@lru_cache(maxsize=1024)  # a page repeats a handful of colours over thousands of paths
 def hex_colour(colour: tuple[float, ...] | None) -> str | None:
     """``#rrggbb`` of a PDF colour (gray, RGB or CMYK components in 0–1)."""
     if colour is None:

@@ -9,6 +9,7 @@ fields that have no label.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from ...document import BBox, Document
@@ -17,11 +18,11 @@ from ...french.invoice import apply_invoice_rules
 from ...has.model import Statement
 from ...has.statements import extract_metadata, extract_statements
 from .. import user_patterns
-from ..normalize import normalize_amount, normalize_date
+from ..normalize import AMOUNT, inside_date, normalize_amount, normalize_date, parse_amount
 from ..base import ExtractionEngine, FieldValues, extraction_engines
-from ..checks import domain_checks
+from ..checks import domain_checks, several_documents_checks
 from ..result import Evidence
-from ..classify import auto_candidates
+from ..classify import label_vocabularies
 from ..schemas import DocumentType, SchemaRegistry
 from ..labels import LabelVocabulary
 from ..tables import TableIndex, rows_from_tables, value_from_tables
@@ -38,6 +39,8 @@ LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "blo
                 "line_item": 0.5, "statement": 0.5, "date_form": 0.3, "form": 0.0}
 BELOW_LABEL = 0.7  # factor of a value under its label (a column's cell, the next row's text), not beside it
 INSIDE_PHRASE = 0.6  # factor of a label found after other words ('Part employeur' is no 'Employeur')
+# a word just before a label, elided article included ('dues par l'employeur'): the label ends a longer phrase
+WORD_BEFORE_LABEL = re.compile(r"[a-z]{2,}\W*(?:\b[a-z]['’]\s*)?$")
 LABEL_INSIDE_VALUE = re.compile(r"[A-Za-zÀ-ÿ]{3,}\s*:\s*\S|[A-Za-zÀ-ÿ]{2,}\s*/|/\s*[A-Za-zÀ-ÿ]{2,}")
 BARE_INTEGER = re.compile(r"\s*-?\d{1,4}\s*")
 PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
@@ -333,8 +336,6 @@ def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine]]:
 
 
 def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, PlacedLine]]:
-    from ..normalize import parse_amount
-
     items = []
     stops = hints.get("stop_labels", [])
     for placed in reader.tables.row_lines():  # printed rows: OCR cuts 'Meantime Pale' | '10.20' at a wide gap
@@ -372,9 +373,10 @@ def _signals(ocr_confidence: float | None, label_score: float) -> dict[str, floa
 
 def _label_fit(before_label: str, beside: bool) -> float:
     """How well a label vouches for its value: printed on its own and with the value beside it, 1; under
-    it, or ending a longer phrase (a word just before it: 'Part employeur'; not 'du 1er mars 2026 au'), less."""
+    it, or ending a longer phrase (a word just before it: 'Part employeur', 'dues par l'employeur'; not 'du 1er
+    mars 2026 au'), less. ``before_label`` is folded (lower case)."""
     score = LABEL_SCORES["label"] * (1.0 if beside else BELOW_LABEL)
-    return round(score * (INSIDE_PHRASE if re.search(r"[a-z]{2,}\W*$", before_label) else 1.0), 3)
+    return round(score * (INSIDE_PHRASE if WORD_BEFORE_LABEL.search(before_label) else 1.0), 3)
 
 
 def _is_date(field: dict) -> bool:
@@ -403,6 +405,56 @@ def _label_like(value: Any, own: LabelVocabulary, others: list[LabelVocabulary])
 
     return any((len(p) >= 2 or len(p[0]) >= 6) and holds(p) for p in own.phrases) or \
         any(len(p) >= 2 and holds(p) for vocabulary in others for p in vocabulary.phrases)
+
+
+def _piece_of_a_date(value: Any, source_text: str, field: dict) -> bool:
+    """A value of another field than a date printed only within a date of its line ('2022' of 'Date: Jan 1,
+    2022' read as an invoice number)."""
+    if _is_date(field) or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return False
+    printed = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return bool(printed.strip()) and inside_date(printed, source_text or "")
+
+
+def _read_twice(data: dict, evidence: dict[str, Evidence], fields: dict[str, dict]) -> list[str]:
+    """The fields whose value was read from the same words as another field's same value ('du 1 au 28
+    février 2002' read as both the start and the end of a period): one of them at least is wrong. Amounts
+    are left out: one printed total is both the net and the gross where no tax applies."""
+    seen: dict[tuple, list[str]] = {}
+    for name, value in data.items():
+        found = evidence.get(f"/{name}")
+        if found is None or found.engine != ENGINE or found.bbox is None or value in (None, "", []) or \
+                isinstance(value, (list, dict)) or _is_amount(fields[name]):
+            continue
+        box = tuple(round(v) for v in (found.bbox.x0, found.bbox.y0, found.bbox.x1, found.bbox.y1))
+        seen.setdefault((found.page, box, repr(value)), []).append(f"/{name}")
+    return [pointer for pointers in seen.values() if len(pointers) > 1 for pointer in pointers]
+
+
+def _is_amount(field: dict) -> bool:
+    return field.get("x-socratext", {}).get("normalizer") == "amount"
+
+
+def _amount_of(value: Any) -> float | None:
+    """An amount value as a number (a receipt keeps its total as printed: '80.90')."""
+    if isinstance(value, bool):
+        return None
+    return float(value) if isinstance(value, (int, float)) else normalize_amount(value) if isinstance(value, str) else None
+
+
+def _lines_per_amount(lines: list[PlacedLine]) -> Counter:
+    """How many lines print each amount (in cents): a total printed again as the amount paid, a net as the
+    amount transferred, is read twice and vouched for by its second reading."""
+    counts: Counter = Counter()
+    for placed in lines:
+        counts.update({round(a * 100) for a in (parse_amount(token) for token in AMOUNT.findall(placed.text))
+                       if a is not None})
+    return counts
+
+
+def _is_words(key: str) -> bool:
+    """A printed key holds a word ('N° client', 'Date'); '"0003401' of a cheque's magnetic line is no label."""
+    return re.search(r"[A-Za-zÀ-ÿ]{2,}", key) is not None
 
 
 def _completeness(row: dict, field: dict) -> float:
@@ -445,15 +497,31 @@ class RulesEngine(ExtractionEngine):
             checks = apply_invoice_rules(reader, doctype.schema, data)
         checks += apply_machine_readable(document, doctype.name, doctype.fields, data, reader.evidence,
                                          self.settings.twoddoc_certificates_dir)
+        numbering = doctype.schema.get("x-socratext", {}).get("document_number")
+        if numbering in doctype.fields and len(document.pages) > 1:  # several documents in one file?
+            numbers = {}
+            for page in document.pages:
+                alone = document.model_copy(update={"pages": [page]})
+                numbers[page.index] = self._field(Reader(alone, doctype), alone, numbering, doctype.fields[numbering])
+            checks += several_documents_checks(numbers, reader.evidence, data.get(numbering), numbering)
         for check in domain_checks(data, doctype):  # the validator's verdict is a confidence signal
             if check.field in reader.evidence:
                 reader.evidence[check.field].signals["validator"] = check.ok
-        others = [LabelVocabulary(other) for other in auto_candidates(SchemaRegistry(self.settings))
-                  if other.name != doctype.name]
+        others = [vocabulary for name, vocabulary in label_vocabularies(SchemaRegistry(self.settings)).items()
+                  if name != doctype.name]
+        per_amount: Counter | None = None
         for name, value in data.items():
             evidence = reader.evidence.get(f"/{name}")
             if evidence is not None and evidence.engine == ENGINE and "enum" not in doctype.fields[name]:
                 evidence.signals["label_like"] = _label_like(value, reader.vocabulary, others)
+                if _piece_of_a_date(value, evidence.source_text, doctype.fields[name]):
+                    evidence.signals["in_date"] = True
+            amount = _amount_of(value) if _is_amount(doctype.fields[name]) else None
+            if evidence is not None and evidence.engine == ENGINE and amount is not None:
+                per_amount = _lines_per_amount(reader.lines) if per_amount is None else per_amount
+                evidence.signals["printed_again"] = per_amount[round(amount * 100)] >= 2
+        for pointer in _read_twice(data, reader.evidence, doctype.fields):
+            reader.evidence[pointer].signals["read_twice"] = True
         return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
@@ -536,8 +604,8 @@ class RulesEngine(ExtractionEngine):
                 return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
         for index, (row, placed) in enumerate(rows):
-            reader.record(f"/{name}/{index}", placed, 0, len(placed.text),
-                          LABEL_SCORES["label" if strategy == "key_values" else "line_item"])
+            how = "line_item" if strategy != "key_values" else "label" if _is_words(row["key"]) else "form"
+            reader.record(f"/{name}/{index}", placed, 0, len(placed.text), LABEL_SCORES[how])
             reader.evidence[f"/{name}/{index}"].signals["completeness"] = _completeness(row, field)
         return [row for row, _ in rows]
 

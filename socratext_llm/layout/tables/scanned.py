@@ -9,6 +9,7 @@ used, with the letterbox pre-processing and NMS post-processing it expects).
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 import threading
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ LAYOUT_MIN_SCORE = 0.3
 NMS_IOU = 0.45
 REGION_PAD_PX = 8
 MIN_REGION_WORDS = 4  # a table prints two rows of two cells at least
+MIN_SIDE_BY_SIDE_ROWS = 3  # a header and two rows of two columns
 SPAN = re.compile(r'(colspan|rowspan)="(\d+)"')
 
 
@@ -273,13 +275,37 @@ def image_table(image: np.ndarray, words: list[Word], region: BBox, page: int,
                  header_rows=header_rows, method="model:slanet-plus", column_types=types, cells=cells)
 
 
-def table_regions(image: np.ndarray, finder: str, threads: int = 0) -> list[Region]:
+def side_by_side_rows(boxes: list[BBox]) -> int:
+    """How many text rows hold two or more OCR lines side by side.
+
+    OCR cuts a table's row into one line a cell; a page of prose reads as one line a row. Rows are runs
+    of lines whose vertical centres fall within the previous line's height, in reading order of their tops.
+    """
+    rows = 0
+    row: list[BBox] = []
+    for box in sorted(boxes, key=lambda b: (b.y0 + b.y1) / 2):
+        centre = (box.y0 + box.y1) / 2
+        if row and not (row[-1].y0 <= centre <= row[-1].y1):
+            rows += _apart(row)
+            row = []
+        row.append(box)
+    return rows + (_apart(row) if row else 0)
+
+
+def _apart(row: list[BBox]) -> int:
+    """1 when two boxes of a row do not overlap horizontally."""
+    ordered = sorted(row, key=lambda b: b.x0)
+    return int(any(right.x0 > left.x1 for left, right in itertools.pairwise(ordered)))
+
+
+def table_regions(image: np.ndarray, finder: str, threads: int = 0, columns_seen: bool = True) -> list[Region]:
     """Table regions of a page image: 'layout' (DocLayNet), 'lines' (ruled grids), or 'both' (ruled
-    grids, then the layout model's tables that do not lie mostly on grids)."""
+    grids, then the layout model's tables that do not lie mostly on grids). ``columns_seen`` False (no
+    rows of side-by-side text on the page) spares the layout model: it has no unruled table to find."""
     regions: list[Region] = []
     if finder in ("lines", "both"):
         regions += ruled_grid_regions(image)
-    if finder in ("layout", "both"):
+    if finder in ("layout", "both") and columns_seen:
         regions += [region for region in layout_model(threads).tables(image)
                     if all(_inside_share(region.box, grid.box) <= 0.5 for grid in regions)]
     return regions
@@ -292,7 +318,8 @@ def scanned_tables(image: np.ndarray, page: Page, finder: str, threads: int = 0)
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     tables = []
     taken: set[int] = set()
-    for region in table_regions(image, finder, threads):
+    columns_seen = side_by_side_rows([line.bbox for line in page.lines]) >= MIN_SIDE_BY_SIDE_ROWS
+    for region in table_regions(image, finder, threads, columns_seen):
         inside = sum(1 for index, word in enumerate(words) if index not in taken and _inside_share(word.bbox, region.box) > 0.5)
         if inside < MIN_REGION_WORDS:
             continue  # a logo or a stamp the layout model took for a table: not worth the structure model

@@ -81,10 +81,11 @@ def text_rows(words: list[Word], indices: list[int], rules: list[Rule]) -> list[
     for members, box in zip(rows, row_boxes):
         members.sort(key=lambda i: words[i].bbox.x0)
         height = statistics.median(words[i].bbox.height for i in members)
+        crossing = [rule for rule in verticals if rule.start - 1 <= box.y1 and box.y0 <= rule.end + 1]
         segments: list[list[int]] = [[members[0]]]
         for previous, current in itertools.pairwise(members):
             left, right = words[previous].bbox, words[current].bbox
-            if _splits(words[previous], words[current], height) or _crosses_rule(left, right, verticals):
+            if _splits(words[previous], words[current], height) or _crosses_rule(left, right, crossing):
                 segments.append([current])
             else:
                 segments[-1].append(current)

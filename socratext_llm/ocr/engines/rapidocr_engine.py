@@ -1,6 +1,7 @@
 """RapidOCR 3.x: PP-OCR ONNX models shipped inside the wheel (French accents, €, « », œ)."""
 from __future__ import annotations
 
+import copy
 import threading
 
 import numpy as np
@@ -8,7 +9,7 @@ import numpy as np
 from ...errors import EngineUnavailableError
 from ...settings import Settings
 from .. import ocr_engines
-from ..base import Box, OcrEngine, RecognisedLine, RecognisedWord, split_words
+from ..base import Box, OcrEngine, RecognisedLine, RecognisedWord, enlargement, split_words
 
 
 def polygon_box(points) -> Box:
@@ -47,6 +48,7 @@ def words_from_tokens(text: str, tokens, line_box: Box, confidence: float) -> li
 
 
 _PATCHING = threading.Lock()
+LARGE_PAGE_PX = 2400  # A4 at 200 dpi and above
 
 
 def without_spinning(engine) -> None:
@@ -104,6 +106,15 @@ class RapidOcrEngine(OcrEngine):
         without_spinning(self.engine)
         self._whole_page_detection = None if bounded else self.engine
         self._building = threading.Lock()
+        self._large_page = self._detecting_at(settings.ocr_large_page_detection_side_px) \
+            if bounded and settings.ocr_large_page_detection_side_px else self.engine
+
+    def _detecting_at(self, side: int):
+        """The engine with its detector bounded at another side: the same models and sessions, shared."""
+        engine = copy.copy(self.engine)
+        engine.text_det = copy.copy(self.engine.text_det)
+        engine.text_det.limit_side_len = side
+        return engine
 
     def _engine_for(self, small_text: bool):
         """Small text (a page enlarged to be re-read) is detected on the whole enlarged page, by a second
@@ -119,9 +130,35 @@ class RapidOcrEngine(OcrEngine):
 
     def recognise_page(self, image: np.ndarray, small_text: bool = False) -> list[RecognisedLine]:
         # RapidOCR keeps call flags as its new defaults: pass them all, every time
-        result = self._engine_for(small_text)(image[:, :, ::-1].copy(), use_det=True, use_cls=False,
-                                              use_rec=True)  # BGR in
-        if result.boxes is None or result.txts is None:
+        return self._lines(self._engine_for(small_text)(image[:, :, ::-1].copy(), use_det=True, use_cls=False,
+                                                        use_rec=True))  # BGR in
+
+    def read_page(self, image: np.ndarray, min_text_height: float) -> list[RecognisedLine]:
+        """Detect, then read at the right size: a page of small text is recognised once, enlarged, rather
+        than read as it is and then again (recognition is most of the OCR cost on such pages)."""
+        from rapidocr.ch_ppocr_cls import TextClsOutput
+        from rapidocr.main import RapidOCRError
+
+        engine = self._large_page if max(image.shape[:2]) >= LARGE_PAGE_PX else self.engine
+        engine.update_params(use_det=True, use_cls=False, use_rec=True)
+        original = image[:, :, ::-1].copy()  # BGR in
+        prepared, record = engine.preprocess_img(original)
+        try:
+            crops, detection = engine.detect_and_crop(prepared, record)
+            scale = record["preprocess"]["ratio_h"]
+            factor = enlargement([float(box[:, 1].max() - box[:, 1].min()) * scale for box in detection.boxes],
+                                 min_text_height)
+            if factor:
+                return self.read_enlarged(image, factor)
+            recognition = engine.recognize_txt(crops)
+        except RapidOCRError:  # nothing detected, or nothing read
+            return []
+        return self._lines(engine.build_final_output(original, detection, TextClsOutput(), recognition, crops,
+                                                     record))
+
+    @staticmethod
+    def _lines(result) -> list[RecognisedLine]:
+        if getattr(result, "boxes", None) is None or getattr(result, "txts", None) is None:
             return []
         word_results = result.word_results or [()] * len(result.txts)
         lines = []
