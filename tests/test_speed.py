@@ -142,3 +142,19 @@ def test_side_by_side_rows_counts_table_rows_and_not_prose(table_rows, columns, 
     prose = _row_boxes(prose_lines, 1, top + 40 * table_rows + 100)
     assert side_by_side_rows(prose) == 0
     assert side_by_side_rows(table + prose) == table_rows
+
+
+def test_openvino_runtime_reads_pages_in_parallel_as_onnxruntime_does(tmp_path, example_scan, settings):
+    """The OpenVINO sessions (one inference request per thread) read a three-page file with two page
+    workers; the text is the ONNX Runtime reading's, give or take what bfloat16 changes."""
+    from rapidfuzz import fuzz
+
+    image = Image.open(example_scan).convert("RGB")
+    tiff = tmp_path / "three.tiff"
+    image.save(tiff, save_all=True, append_images=[image, image], compression="tiff_deflate")
+    base = settings.model_copy(update={"scan_tables": "off", "page_workers": 2})
+    reference = ocr(example_scan, settings=base.model_copy(update={"ocr_runtime": "onnxruntime"})).pages[0].text
+    pages = ocr(tiff, settings=base.model_copy(update={"ocr_runtime": "openvino"})).pages
+    assert [page.index for page in pages] == [0, 1, 2]
+    assert all(fuzz.ratio(page.text, reference) > 97 for page in pages)
+    assert all("QUITTANCE DE LOYER" in page.text for page in pages)

@@ -10,6 +10,7 @@ from ...errors import EngineUnavailableError
 from ...settings import Settings
 from .. import ocr_engines
 from ..base import Box, OcrEngine, RecognisedLine, RecognisedWord, enlargement, split_words
+from ..openvino_runtime import use_openvino
 
 
 def polygon_box(points) -> Box:
@@ -103,11 +104,17 @@ class RapidOcrEngine(OcrEngine):
         bounded = {"Det.limit_type": "max", "Det.limit_side_len": settings.ocr_detection_side_px} \
             if settings.ocr_detection_side_px else {}
         self.engine = RapidOCR(params={**self.params, **bounded})
-        without_spinning(self.engine)
+        self._loaded(self.engine)
         self._whole_page_detection = None if bounded else self.engine
         self._building = threading.Lock()
         self._large_page = self._detecting_at(settings.ocr_large_page_detection_side_px) \
             if bounded and settings.ocr_large_page_detection_side_px else self.engine
+
+    def _loaded(self, engine) -> None:
+        """Load an instance's models now, with the runtime the settings choose."""
+        without_spinning(engine)
+        if self.settings.ocr_runtime == "openvino":
+            use_openvino(engine, self.settings.ocr_threads)
 
     def _detecting_at(self, side: int):
         """The engine with its detector bounded at another side: the same models and sessions, shared."""
@@ -125,7 +132,7 @@ class RapidOcrEngine(OcrEngine):
             if self._whole_page_detection is None:
                 from rapidocr import RapidOCR
                 self._whole_page_detection = RapidOCR(params=self.params)
-                without_spinning(self._whole_page_detection)
+                self._loaded(self._whole_page_detection)
         return self._whole_page_detection
 
     def recognise_page(self, image: np.ndarray, small_text: bool = False) -> list[RecognisedLine]:
