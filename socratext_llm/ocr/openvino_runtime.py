@@ -26,7 +26,9 @@ class OpenVinoSession:
         except ImportError as error:
             raise EngineUnavailableError("the openvino package is not installed",
                                          hint="pip install openvino, or set SOCRATEXT_OCR_RUNTIME=onnxruntime") from error
-        config = {"PERFORMANCE_HINT": "LATENCY"}
+        # no cache of kernels built per input shape: line crops come in ever new widths, and the default 5,000
+        # shapes kept 210 MB more on 8 scanned pages at the same CPU time (docs/speed.md, "Memory")
+        config = {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": 0}
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
         self.compiled = openvino.Core().compile_model(str(model_path), "CPU", config)
