@@ -117,7 +117,8 @@ def _pdfplumber(path: Path) -> int:
 
 def reader(tool: str) -> Callable[[Path], int]:
     """The function that reads one file with a tool and says how many pages it read."""
-    simple = {"socratext": _ours, "socratext-pdf": _ours, "socratext-ocr-json": _ours_streamed, "tesseract": _tesseract, "ocrmypdf": _ocrmypdf,
+    simple = {"socratext": _ours, "socratext-pdf": _ours, "socratext-ocr-json": _ours_streamed,
+              "tesseract": _tesseract, "ocrmypdf": _ocrmypdf,
               "pymupdf-words": _pymupdf_words, "pymupdf4llm": _pymupdf4llm, "pdfplumber": _pdfplumber}
     if tool == "rapidocr":
         return _raw_rapidocr()
