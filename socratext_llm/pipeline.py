@@ -187,8 +187,10 @@ def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> I
                 engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
             while len(reading) >= settings.page_workers:
                 yield _read(reading.popleft())
-            reading.append(workers.submit(_ocr_handed_over, [np.asarray(page_input.render())], page_input, engine,
-                                          settings))
+            image = np.asarray(page_input.render())
+            release_freed_memory()  # rendering's copies, freed on this thread: the workers' heaps cannot reuse them
+            reading.append(workers.submit(_ocr_handed_over, [image], page_input, engine, settings))
+            del image
         while reading:
             yield _read(reading.popleft())
 
