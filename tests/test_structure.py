@@ -1,6 +1,7 @@
 """Document structure: line joining, French sentences (properties), and structure of real born-digital PDFs."""
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from pathlib import Path
 
@@ -159,5 +160,7 @@ def test_markdown_keeps_the_printed_lines_of_a_scanned_form(example_scan, settin
     from socratext_llm.pipeline import ocr
 
     markdown = to_markdown(ocr(example_scan, settings=settings))
-    assert "Bailleur : Mme Hélène Durand, 12 rue des Lilas, 69003 Lyon\nLocataire : M. François Lefèvre\n" in markdown
+    # the space before a colon is OCR's to read or not (bfloat16 OpenVINO reads "Bailleur:")
+    assert re.search(r"Bailleur ?: Mme Hélène Durand, 12 rue des Lilas, 69003 Lyon\nLocataire ?: M\. François Lefèvre\n",
+                     markdown)
     assert "propriétaire du logement désigné ci-dessus, déclare avoir reçu" in markdown
