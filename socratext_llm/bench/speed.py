@@ -41,7 +41,10 @@ from ..settings import Settings, load_settings
 from .ocr import a4_scans, cpu_count, machine
 from .report import write_summary
 
-SCAN_READERS = ["socratext", "socratext-pdf", "rapidocr", "tesseract", "ocrmypdf"]
+SCAN_READERS = ["socratext", "socratext-pdf", "socratext-pdf-throughput", "rapidocr", "tesseract", "ocrmypdf"]
+# our pipeline with the settings that trade memory and a little accuracy for speed (docs/speed.md)
+THROUGHPUT_SETTINGS = {"SOCRATEXT_OCR_RUNTIME": "openvino", "SOCRATEXT_PAGE_WORKERS": "2"}
+TOOL_ENVIRONMENT = {"socratext-pdf-throughput": THROUGHPUT_SETTINGS, "socratext-ocr-json-throughput": THROUGHPUT_SETTINGS}
 BORN_DIGITAL_READERS = ["socratext", "pymupdf-words", "pymupdf4llm", "pdfplumber"]
 TESSERACT_TIMEOUT_S = 300
 
@@ -117,7 +120,8 @@ def _pdfplumber(path: Path) -> int:
 
 def reader(tool: str) -> Callable[[Path], int]:
     """The function that reads one file with a tool and says how many pages it read."""
-    simple = {"socratext": _ours, "socratext-pdf": _ours, "socratext-ocr-json": _ours_streamed,
+    simple = {"socratext": _ours, "socratext-pdf": _ours, "socratext-pdf-throughput": _ours,
+              "socratext-ocr-json": _ours_streamed, "socratext-ocr-json-throughput": _ours_streamed,
               "tesseract": _tesseract, "ocrmypdf": _ocrmypdf,
               "pymupdf-words": _pymupdf_words, "pymupdf4llm": _pymupdf4llm, "pdfplumber": _pdfplumber}
     if tool == "rapidocr":
@@ -155,7 +159,8 @@ def measure_in_fresh_process(tool: str, files: list[Path], warm_up: Path | None,
     manifest.write_text(json.dumps({"files": [str(path) for path in files],
                                     "warm_up": str(warm_up) if warm_up else None}), encoding="utf-8")
     completed = subprocess.run([sys.executable, "-m", "socratext_llm.bench.speed", tool, str(manifest)],
-                               capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+                               capture_output=True, text=True,
+                               env={**os.environ, **TOOL_ENVIRONMENT.get(tool, {}), "TQDM_DISABLE": "1"})
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no message"])[-1]
         return {"error": last[:200]}
@@ -297,7 +302,9 @@ def run_speed_benchmark(settings: Settings, quick: bool = False, scans: int | No
                 f"{long_pages}_page_born_digital_pdf": measure_in_fresh_process("socratext-ocr-json", [long_pdf],
                                                                                 None, folder),
                 f"{long_scans}_page_scanned_pdf": measure_in_fresh_process("socratext-ocr-json", [long_scanned],
-                                                                           None, folder)}
+                                                                           None, folder),
+                f"{long_scans}_page_scanned_pdf, throughput settings": measure_in_fresh_process(
+                    "socratext-ocr-json-throughput", [long_scanned], None, folder)}
     if "orientation" in wanted:
         print("speed: orientation", file=sys.stderr)
         try:
@@ -318,7 +325,7 @@ def run_speed_benchmark(settings: Settings, quick: bool = False, scans: int | No
 
 def _scans_suite(images: list[Path], scanned_pdf: Path, folder: Path) -> dict:
     inputs = {"socratext": images, "rapidocr": images, "tesseract": images,
-              "socratext-pdf": [scanned_pdf], "ocrmypdf": [scanned_pdf]}
+              "socratext-pdf": [scanned_pdf], "socratext-pdf-throughput": [scanned_pdf], "ocrmypdf": [scanned_pdf]}
     warm_up = _scanned_pdf(images, 1, folder / "warm_up.pdf")
     results = {}
     for tool in SCAN_READERS:
