@@ -13,13 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = "1.1"  # 1.1: Page.codes (MRZ, 2D-Doc)
 
 
-class BBox(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class Extent:
+    """Width and height of a box given by ``x0, y0, x1, y1`` (the model's boxes, and the slotted ones of
+    page sketches, ``layout/sketch.py``)."""
 
-    x0: float
-    y0: float
-    x1: float
-    y1: float
+    __slots__ = ()
 
     @property
     def width(self) -> float:
@@ -28,6 +26,15 @@ class BBox(BaseModel):
     @property
     def height(self) -> float:
         return self.y1 - self.y0
+
+
+class BBox(BaseModel, Extent):
+    model_config = ConfigDict(frozen=True)
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
 
     @property
     def area(self) -> float:

@@ -10,25 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..document import Block, BlockKind, Page
+from ..document import Block, BlockKind, Extent, Page
 
 
 @dataclass(slots=True)
-class SketchBox:
+class SketchBox(Extent):
     """The coordinates of a ``BBox``, with the properties the structure stages read."""
 
     x0: float
     y0: float
     x1: float
     y1: float
-
-    @property
-    def width(self) -> float:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
 
 
 @dataclass(slots=True)
