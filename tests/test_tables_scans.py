@@ -3,12 +3,15 @@ region found, no rules, words glued by OCR), receipt rows cut by OCR, and PyMuPD
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from socratext_llm.document import BBox, Block, Document, Line, Page, SourceInfo, Word
 from socratext_llm.extract.pipeline import ExtractOptions, extract_document, read_and_extract
 from socratext_llm.extract.schemas import SchemaRegistry
 from socratext_llm.extract.tables import TableIndex, header_matches, value_from_tables
 from socratext_llm.layout.tables.anchored import header_anchored_table
+from socratext_llm.layout.tables.scanned import word_cells
 
 WIDTH, HEIGHT = 800, 600
 CHAR_PX = 8  # a monospaced 'OCR' whose words are as wide as their letters
@@ -167,3 +170,25 @@ def test_pymupdf_verdict_needs_both_structure_figures_to_beat_ours():
     assert lines == [("pymupdf-2.0-layout: structure F1 0.95 pooled / 0.91 document mean against ours 0.93 / 0.92, "
                       "2.3 s per page against 0.06: does not beat ours."),
                      f"None beats ours: the project keeps the PyMuPDF it pins ({pymupdf.VersionBind}).", ""]
+
+
+@given(st.integers(1, 8), st.integers(1, 6), st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), max_size=30),
+       st.floats(-500, 1500), st.floats(-500, 1500))
+def test_each_word_goes_to_the_cell_holding_it_else_to_the_nearest(rows, columns, places, outside_x, outside_y):
+    """Words wholly inside a cell of a grid land in that cell; a word touching no cell lands in the
+    cell whose centre is nearest."""
+    cells = [BBox(x0=100 * col, y0=40 * row, x1=100 * col + 90, y1=40 * row + 30)
+             for row in range(rows) for col in range(columns)]
+    words, expected = [], []
+    for share_x, share_y in places:
+        number = int(share_x * len(cells)) % len(cells)
+        cell = cells[number]
+        x, y = cell.x0 + share_y * 60, cell.y0 + 5
+        words.append(BBox(x0=x, y0=y, x1=x + 25, y1=y + 20))
+        expected.append(number)
+    far = BBox(x0=outside_x, y0=outside_y, x1=outside_x + 4, y1=outside_y + 4)
+    assert word_cells(words, cells) == expected
+    if not any(far.x1 > c.x0 and far.x0 < c.x1 and far.y1 > c.y0 and far.y0 < c.y1 for c in cells):
+        distances = [abs(far.x0 + 2 - (c.x0 + c.x1) / 2) + abs(far.y0 + 2 - (c.y0 + c.y1) / 2) for c in cells]
+        assert word_cells([far], cells) == [distances.index(min(distances))]
+    assert word_cells([], cells) == [] and word_cells(words, []) == []

@@ -196,20 +196,20 @@ def _place(cell: list[int], taken: set[tuple[int, int]], header: bool) -> tuple[
     return row, col, row_span, col_span, header
 
 
-def _word_cell(word: BBox, boxes: list[BBox]) -> int | None:
-    """The cell box holding most of the word, else the nearest one."""
-    best, best_share = None, 0.0
-    for number, box in enumerate(boxes):
-        ix = max(0.0, min(word.x1, box.x1) - max(word.x0, box.x0))
-        iy = max(0.0, min(word.y1, box.y1) - max(word.y0, box.y0))
-        share = ix * iy / max(1.0, word.area)
-        if share > best_share:
-            best, best_share = number, share
-    if best is not None:
-        return best
-    cx, cy = (word.x0 + word.x1) / 2, (word.y0 + word.y1) / 2
-    distances = [abs(cx - (b.x0 + b.x1) / 2) + abs(cy - (b.y0 + b.y1) / 2) for b in boxes]
-    return int(np.argmin(distances)) if distances else None
+def word_cells(words: list[BBox], boxes: list[BBox]) -> list[int]:
+    """For each word, the cell box holding most of it, else the nearest one (centre to centre); computed
+    for all words at once (a dense page has a thousand words in its tables)."""
+    if not words or not boxes:
+        return []
+    w = np.array([(b.x0, b.y0, b.x1, b.y1) for b in words], dtype=float)[:, None, :]
+    c = np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=float)[None, :, :]
+    ix = np.clip(np.minimum(w[..., 2], c[..., 2]) - np.maximum(w[..., 0], c[..., 0]), 0.0, None)
+    iy = np.clip(np.minimum(w[..., 3], c[..., 3]) - np.maximum(w[..., 1], c[..., 1]), 0.0, None)
+    area = np.maximum(1.0, (w[..., 2] - w[..., 0]) * (w[..., 3] - w[..., 1]))
+    share = ix * iy / area
+    distance = (np.abs((w[..., 0] + w[..., 2]) / 2 - (c[..., 0] + c[..., 2]) / 2)
+                + np.abs((w[..., 1] + w[..., 3]) / 2 - (c[..., 1] + c[..., 3]) / 2))
+    return np.where(share.max(axis=1) > 0, share.argmax(axis=1), distance.argmin(axis=1)).tolist()
 
 
 def _without_empty_rows(cells: list[TableCell]) -> list[TableCell]:
@@ -245,13 +245,11 @@ def image_table(image: np.ndarray, words: list[Word], region: BBox, page: int,
     boxes = [BBox(x0=float(b[0::2].min()) + x0, y0=float(b[1::2].min()) + y0,
                   x1=float(b[0::2].max()) + x0, y1=float(b[1::2].max()) + y0) for b in raw_boxes[:len(layout)]]
     layout = layout[:len(boxes)]
+    inside = [index for index, word in enumerate(words) if boxes and index not in taken
+              and x0 <= (word.bbox.x0 + word.bbox.x1) / 2 <= x1 and y0 <= (word.bbox.y0 + word.bbox.y1) / 2 <= y1]
     members: dict[int, list[int]] = {}
-    for index, word in enumerate(words):
-        cx, cy = (word.bbox.x0 + word.bbox.x1) / 2, (word.bbox.y0 + word.bbox.y1) / 2
-        if index not in taken and x0 <= cx <= x1 and y0 <= cy <= y1:
-            cell = _word_cell(word.bbox, boxes)
-            if cell is not None:
-                members.setdefault(cell, []).append(index)
+    for index, cell in zip(inside, word_cells([words[index].bbox for index in inside], boxes), strict=True):
+        members.setdefault(cell, []).append(index)
     if not layout:
         return None
     cells = []
