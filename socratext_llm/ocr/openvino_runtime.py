@@ -25,7 +25,7 @@ class OpenVinoSession:
             import openvino
         except ImportError as error:
             raise EngineUnavailableError("the openvino package is not installed",
-                                         hint="pip install openvino, or set SOCRATEXT_OCR_RUNTIME=onnxruntime") from error
+                                         hint="pip install 'socratext-llm[openvino]', or set SOCRATEXT_OCR_RUNTIME=onnxruntime") from error
         # no cache of kernels built per input shape: line crops come in ever new widths, and the default 5,000
         # shapes kept 210 MB more on 8 scanned pages at the same CPU time (docs/speed.md, "Memory")
         config = {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": 0}
