@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         960, ge=0, description="The detection side for pages whose longer side is 2,400 px or more (A4 scanned at "
         "200 dpi and above: their text stays large enough at this size); 0 keeps ocr_detection_side_px for them."
     )
+    ocr_min_crop_width_px: int = Field(
+        160, ge=48, le=320, description="Text lines are recognised in batches, each crop brought to 48 px high and "
+        "padded to the batch's widest; a batch of short crops (a table's cells) is padded to at least this width. "
+        "RapidOCR pads to 320, which made each short cell cost as much as a line of text (docs/speed.md)."
+    )
     min_text_height_px: float = Field(
         24.0, description="Scans whose median text line is smaller are upscaled before recognition."
     )

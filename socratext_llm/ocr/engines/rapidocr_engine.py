@@ -100,6 +100,7 @@ class RapidOcrEngine(OcrEngine):
             "EngineConfig.onnxruntime.inter_op_num_threads": settings.ocr_threads or -1,
             "Global.return_word_box": True,
             "Global.use_cls": False,  # page orientation is settled before OCR; per-line flips misfire
+            "Rec.rec_img_shape": [3, 48, settings.ocr_min_crop_width_px],  # the padding of a batch of short crops
         }
         bounded = {"Det.limit_type": "max", "Det.limit_side_len": settings.ocr_detection_side_px} \
             if settings.ocr_detection_side_px else {}
