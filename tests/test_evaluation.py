@@ -163,3 +163,25 @@ def test_ray_backend_gives_the_local_results_and_compare_guards_quality(datasets
     (worse / "metrics.json").write_text(json.dumps(metrics))
     guarded = run_cli("eval", "compare", str(tmp_path / "local"), str(worse), "--threshold", "0.05")
     assert guarded.returncode == 20 and "address" in guarded.stderr
+
+
+@pytest.mark.datasets
+def test_bench_llm_has_suite_and_a_partial_run_keeps_the_other_suites(datasets, tmp_path, settings):
+    """The rules' column of `bench llm` needs no model: the HAS suite reads real statements (the rules agree
+    with themselves); a run of one suite keeps the figures of the others, dated."""
+    from socratext_llm.bench.llm import run_llm_benchmark
+
+    local = settings.model_copy(update={"results_dir": tmp_path})
+    path = run_llm_benchmark(local, 3, ["has"], ["rules"])
+    has = json.loads(path.read_text())["suites"]["has"]["rules"]
+    assert has["statements"] == 3
+    assert has["agreement_with_rules"] == {"direction": 1.0, "condition": 1.0, "action": 1.0}
+    assert 0 < has["share_filled"]["action"] <= 1
+    figures = json.loads(path.read_text())
+    figures["measured_at"] = figures["suite_measured_at"]["has"] = "2026-01-01 00:00"
+    path.write_text(json.dumps(figures))
+    run_llm_benchmark(local, 2, ["sroie"], ["rules"])
+    both = json.loads(path.read_text())
+    assert set(both["suites"]) == {"has", "sroie"} and both["suites"]["sroie"]["rules"]["documents"] == 2
+    assert both["suite_measured_at"]["has"] == "2026-01-01 00:00"
+    assert "Measured 2026-01-01 00:00, in an earlier run." in path.with_suffix(".md").read_text()

@@ -1,17 +1,20 @@
 """LLM paths: pure request adapters (no network), and outlines constrained decoding on a tiny random model."""
 from __future__ import annotations
 
+import datetime
 import json
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from socratext_llm import ocr
 from socratext_llm.errors import LlmUnavailableError
 from socratext_llm.extract.base import get_extraction_engine
-from socratext_llm.extract.decoding import decoding_schema, max_chars, restore
+from socratext_llm.extract.decoding import dates_as_printed, decoding_schema, max_chars, restore
 from socratext_llm.extract.engines.llm import parse_answer, request_body, response_format
-from socratext_llm.extract.llm_wire import wire_schema
+from socratext_llm.extract.llm_wire import grounded_schema, wire_schema
 from socratext_llm.extract.pipeline import extract_document
 from socratext_llm.extract.schemas import SchemaRegistry
 from socratext_llm.settings import load_settings
@@ -79,6 +82,28 @@ def test_decoding_schema_bounds_everything(registry):
         assert 0 < max_chars(schema) < 40_000  # the largest type, has_recommendation (nested trees), ~24,000
     restored = restore({"parts": "2.5", "tax_year": "2024", "declarant_1": "A"}, wire_schema(registry.get("tax_notice").schema))
     assert restored == {"parts": 2.5, "tax_year": 2024, "declarant_1": "A"}
+
+
+@given(st.dates(datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)),
+       st.sampled_from(["%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y-%m-%d", "le %d/%m/%Y"]))
+def test_a_date_copied_as_printed_comes_back_in_iso(date, printed):
+    schema = {"type": "object", "properties": {"when": {"type": ["string", "null"], "format": "date"}}}
+    assert restore({"when": date.strftime(printed)}, schema) == {"when": date.isoformat()}
+
+
+def test_models_copy_dates_as_printed_and_no_date_format_reaches_them(registry):
+    """A small model garbled dates it was asked to write in ISO ('0109-02-05'): every schema a model answers
+    with takes the printed text, which ``restore`` normalises (None when it holds no date)."""
+    for name in registry.names():
+        schema = registry.get(name).schema
+        for sent in (dates_as_printed(grounded_schema(schema, list(registry.get(name).fields), [1, 2])),
+                     decoding_schema(schema)):
+            assert '"format": "date"' not in json.dumps(sent)
+    invoice = wire_schema(registry.get("invoice").schema)
+    assert restore({"invoice_date": "24 octobre 2012"}, invoice)["invoice_date"] == "2012-10-24"
+    assert restore({"invoice_date": "sans date"}, invoice)["invoice_date"] is None
+    sent = dates_as_printed(grounded_schema(registry.get("invoice").schema, ["invoice_date"], [7]))
+    jsonschema.validate({"invoice_date": {"line": 7, "value": "24/10/2012"}}, sent)
 
 
 @pytest.mark.llm

@@ -77,12 +77,12 @@ def has_suite(settings: Settings, engine: str, limit: int | None) -> dict:
     """Direction, condition and action of the first statements of one recommendation: the rules' reading and,
     for the LLM engines, the model's, with how often the two agree (no gold exists for these)."""
     from ..has.llm_phrasing import phrase_with_llm
-    from ..has.recommendation import statements_of
+    from ..has.statements import extract_statements
     from ..ocr_cache import cached_ocr
     from ..pipeline import OcrOptions
 
     pdf = Path(settings.datasets_dir) / "has" / HAS_DOCUMENT
-    statements = statements_of(cached_ocr(pdf, OcrOptions(), settings, CACHE))[:limit or 8]
+    statements = extract_statements(cached_ocr(pdf, OcrOptions(), settings, CACHE))[:limit or 8]
     start = time.perf_counter()
     tokens = 0
     phrased = statements
@@ -134,7 +134,13 @@ def run_llm_benchmark(settings: Settings, limit: int | None, suites: list[str] |
     folder = Path(settings.results_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{RESULT}.json"
+    if suites and path.is_file():  # a run of some suites keeps the others' last figures, with their date
+        previous = json.loads(path.read_text(encoding="utf-8"))
+        dates = previous.get("suite_measured_at") or dict.fromkeys(previous["suites"], previous["measured_at"])
+        results["suites"] = {name: figures for name, figures in previous["suites"].items() if name not in suites}
+        results["suite_measured_at"] = {name: dates.get(name) for name in results["suites"]}
     for suite in suites or list(SUITES):
+        results.setdefault("suite_measured_at", {})[suite] = results["measured_at"]
         results["suites"][suite] = {}
         for engine in engines:
             try:
@@ -169,8 +175,12 @@ def render(results: dict) -> str:
               f"peak memory: benchmark process {results['peak_rss_mb']['bench_process']} MB, "
               f"LLM server {results['peak_rss_mb']['llm_server']} MB.")
     lines = [f"# LLM benchmark: {' vs '.join(engines)}", "", header, ""]
+    dates = results.get("suite_measured_at", {})
     for suite, by_engine in results["suites"].items():
-        lines += [f"## {suite}", "", "| | " + " | ".join(engines) + " |", "|---" * (len(engines) + 1) + "|"]
+        lines += [f"## {suite}", ""]
+        if dates.get(suite, results["measured_at"]) != results["measured_at"]:
+            lines += [f"Measured {dates[suite]}, in an earlier run.", ""]
+        lines += ["| | " + " | ".join(engines) + " |", "|---" * (len(engines) + 1) + "|"]
         skipped = {e: r["skipped"] for e, r in by_engine.items() if "skipped" in r}
         present = {e: r for e, r in by_engine.items() if "skipped" not in r}
         rows: dict[str, dict] = defaultdict(dict)

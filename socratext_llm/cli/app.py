@@ -180,7 +180,7 @@ def bench_french(
 @bench_app.command("llm")
 def bench_llm(
     limit: Annotated[int, typer.Option(help="Documents per dataset (the model reads ~20 s per page on 2 cores).")] = 5,
-    suite: Annotated[list[str], typer.Option("--suite", help="sroie, funsd, invoices_fr, synthetic_fr, has (repeatable; default all).")] = [],
+    suite: Annotated[list[str], typer.Option("--suite", help="sroie, funsd, invoices_fr, synthetic_fr, has (repeatable; default all; the others keep their last figures).")] = [],
     engine: Annotated[list[str], typer.Option("--engine", help="rules, llm, hybrid (repeatable; default all three).")] = [],
     data_dir: Annotated[Optional[Path], typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
 ) -> None:

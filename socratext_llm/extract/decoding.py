@@ -1,9 +1,10 @@
 """Schemas for constrained decoding with local models: every field bounded so greedy decoding ends.
 
 Numbers become digit-bounded strings (JSON's number grammar has no length limit),
-dates get their ISO pattern, strings and arrays get caps; the answer's numbers are
-restored afterwards. The longest possible answer is known, and it is the token
-budget: a token is at least one character, so generation is never cut short.
+dates are copied as printed, strings and arrays get caps; the answer's numbers are
+restored and its dates normalised afterwards. The longest possible answer is known,
+and it is the token budget: a token is at least one character, so generation is
+never cut short.
 """
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ import json
 from typing import Any
 
 from .llm_wire import wire_schema
+from .normalize import normalize_date
 
 # character classes rather than \d and \. : every grammar converter reads them alike (llama.cpp's reads those
 # escapes literally)
 NUMBER_PATTERN = r"-?[0-9]{1,9}([.][0-9]{1,2})?"
 INTEGER_PATTERN = r"-?[0-9]{1,9}"
-DATE_PATTERN = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+# a date as printed ('12 mars 2024', '12/03/24'): a small model asked for ISO dates garbled them ('0109-02-05'
+# for 05/02/2009) where it copies the printed text well; normalize_date reads it afterwards
+PRINTED_DATE = {"type": "string", "maxLength": 40}
+LITERAL_KEYS = ("enum", "const", "default", "examples", "required")  # values, not schemas
 FRACTION = r"([.][0-9]{1,2})?"
 MAX_ENUMERATED_RANGE = 2000
 DEFAULT_STRING_CAP = 200
@@ -59,7 +64,7 @@ def bounded(node: Any, string_cap: int = DEFAULT_STRING_CAP, items_cap: int = DE
     if "number" in types or "integer" in types:
         base = {"type": "string", "pattern": number_pattern(node, "number" not in types)}
     elif node.get("format") == "date":
-        base = {"type": "string", "pattern": DATE_PATTERN}
+        base = dict(PRINTED_DATE)
     else:
         base = {"type": "string", "maxLength": min(node.get("maxLength", string_cap), string_cap)}
     return {"anyOf": [base, {"type": "null"}]} if nullable else base
@@ -101,12 +106,24 @@ def max_chars(node: dict) -> int:
             return 2 + sum(max_chars(item) + 2 for item in node["prefixItems"])
         return 2 + node["maxItems"] * (max_chars(node["items"]) + 2)
     if "pattern" in node:
-        return 2 + (10 if node["pattern"] == DATE_PATTERN else 13)  # dates, and numbers of at most 9+1+2 characters
+        return 2 + 13  # numbers of at most 9+1+2 characters
     return 2 + 6 * node.get("maxLength", DEFAULT_STRING_CAP)  # \uXXXX escapes
 
 
+def dates_as_printed(node: Any) -> Any:
+    """A schema whose date fields take the date as printed (the model copies; ``restore`` normalises)."""
+    if isinstance(node, list):
+        return [dates_as_printed(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("format") == "date" and "string" in _types(node):
+        return {**PRINTED_DATE, **({"type": ["string", "null"]} if "null" in _types(node) else {})}
+    return {key: value if key in LITERAL_KEYS else dates_as_printed(value) for key, value in node.items()}
+
+
 def restore(value: Any, node: dict) -> Any:
-    """Numbers decoded as strings back to numbers, following the original (wire) schema."""
+    """Numbers decoded as strings back to numbers and dates copied as printed to ISO 8601 (None when no
+    date can be read in them), following the original (wire) schema."""
     if value is None or not isinstance(node, dict):
         return value
     if "anyOf" in node:  # the branch that is not null (our schemas offer one value shape and null)
@@ -118,6 +135,8 @@ def restore(value: Any, node: dict) -> Any:
         return [restore(v, item) for v, item in zip(value, node["prefixItems"])]
     if isinstance(value, list):
         return [restore(v, node.get("items", {})) for v in value]
+    if isinstance(value, str) and node.get("format") == "date":
+        return normalize_date(value)
     if isinstance(value, str) and ("number" in types or "integer" in types) and "enum" not in node:
         number = float(value)
         return int(number) if "integer" in types and "number" not in types else number

@@ -18,7 +18,7 @@ from ...errors import LlmOutputError, LlmUnavailableError
 from ...settings import Settings
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..evidence import locate, locate_on_line, ungrounded
-from ..decoding import bounded, restore
+from ..decoding import bounded, dates_as_printed, restore
 from ..llm_wire import grounded_schema, split_grounded
 from ..prompting import PromptBuilder, PromptLine, chunk_prompt_lines, merge_cited, prompt_lines, render_lines
 from ..result import Check, Evidence
@@ -167,7 +167,7 @@ class LlmEngine(ExtractionEngine):
             # vLLM's grammar: bounded, numbers as digit-bounded strings restored afterwards (SmolLM2 wrote digits
             # on to its token limit inside a number). llama.cpp's server (json_object) gets the schema as it is:
             # the local 1.5B model read dates worse under the bounded form (tests/test_local_llm.py)
-            sent = schema if self.settings.llm_response_format == "json_object" else \
+            sent = dates_as_printed(schema) if self.settings.llm_response_format == "json_object" else \
                 bounded(schema, self.settings.decoding_string_cap, self.settings.decoding_items_cap)
             answer, used = self.ask(messages, sent, doctype.name)
             answer = restore(answer, schema)
