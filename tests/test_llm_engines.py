@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from socratext_llm import ocr
 from socratext_llm.errors import LlmUnavailableError
 from socratext_llm.extract.base import get_extraction_engine
-from socratext_llm.extract.decoding import dates_as_printed, decoding_schema, max_chars, restore
+from socratext_llm.extract.decoding import as_copied, decoding_schema, max_chars, restore
 from socratext_llm.extract.engines.llm import parse_answer, request_body, response_format
 from socratext_llm.extract.llm_wire import grounded_schema, wire_schema
 from socratext_llm.extract.pipeline import extract_document
@@ -91,19 +91,33 @@ def test_a_date_copied_as_printed_comes_back_in_iso(date, printed):
     assert restore({"when": date.strftime(printed)}, schema) == {"when": date.isoformat()}
 
 
-def test_models_copy_dates_as_printed_and_no_date_format_reaches_them(registry):
+def test_models_copy_as_copied_and_no_date_format_reaches_them(registry):
     """A small model garbled dates it was asked to write in ISO ('0109-02-05'): every schema a model answers
     with takes the printed text, which ``restore`` normalises (None when it holds no date)."""
     for name in registry.names():
         schema = registry.get(name).schema
-        for sent in (dates_as_printed(grounded_schema(schema, list(registry.get(name).fields), [1, 2])),
+        for sent in (as_copied(grounded_schema(schema, list(registry.get(name).fields), [1, 2])),
                      decoding_schema(schema)):
             assert '"format": "date"' not in json.dumps(sent)
     invoice = wire_schema(registry.get("invoice").schema)
     assert restore({"invoice_date": "24 octobre 2012"}, invoice)["invoice_date"] == "2012-10-24"
     assert restore({"invoice_date": "sans date"}, invoice)["invoice_date"] is None
-    sent = dates_as_printed(grounded_schema(registry.get("invoice").schema, ["invoice_date"], [7]))
+    sent = as_copied(grounded_schema(registry.get("invoice").schema, ["invoice_date"], [7]))
     jsonschema.validate({"invoice_date": {"line": 7, "value": "24/10/2012"}}, sent)
+
+
+def test_enumerations_reach_a_local_model_bare():
+    """llama.cpp's grammar ignored an enum beside a list of types, and the local model wrote whole sentences
+    where it had to pick one of a statement's clauses (the HAS suite of `bench llm`)."""
+    from socratext_llm.has.llm_phrasing import batch_type
+    from socratext_llm.has.model import Statement
+
+    statement = Statement.model_construct(text="Chez l'adulte, le scanner est recommandé en première intention.",
+                                          condition=None, action=None)
+    sent = as_copied(batch_type([statement]).schema)
+    condition = sent["properties"]["s1"]["properties"]["condition"]
+    assert set(condition) == {"enum"} and None in condition["enum"] and "le scanner est recommandé en première intention" in condition["enum"]
+    assert sent["properties"]["s1"]["required"] == ["direction", "condition", "action"]
 
 
 @pytest.mark.llm

@@ -110,15 +110,18 @@ def max_chars(node: dict) -> int:
     return 2 + 6 * node.get("maxLength", DEFAULT_STRING_CAP)  # \uXXXX escapes
 
 
-def dates_as_printed(node: Any) -> Any:
-    """A schema whose date fields take the date as printed (the model copies; ``restore`` normalises)."""
+def as_copied(node: Any) -> Any:
+    """A schema a model answers by copying: date fields take the date as printed (``restore`` normalises it)
+    and enumerations are bare ``enum`` (llama.cpp's grammar ignores an enum beside a list of types)."""
     if isinstance(node, list):
-        return [dates_as_printed(item) for item in node]
+        return [as_copied(item) for item in node]
     if not isinstance(node, dict):
         return node
+    if "enum" in node:
+        return {"enum": node["enum"]}
     if node.get("format") == "date" and "string" in _types(node):
         return {**PRINTED_DATE, **({"type": ["string", "null"]} if "null" in _types(node) else {})}
-    return {key: value if key in LITERAL_KEYS else dates_as_printed(value) for key, value in node.items()}
+    return {key: value if key in LITERAL_KEYS else as_copied(value) for key, value in node.items()}
 
 
 def restore(value: Any, node: dict) -> Any:

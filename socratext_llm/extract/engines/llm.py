@@ -18,7 +18,7 @@ from ...errors import LlmOutputError, LlmUnavailableError
 from ...settings import Settings
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..evidence import locate, locate_on_line, ungrounded
-from ..decoding import bounded, dates_as_printed, restore
+from ..decoding import as_copied, bounded, restore
 from ..llm_wire import grounded_schema, split_grounded
 from ..prompting import PromptBuilder, PromptLine, chunk_prompt_lines, merge_cited, prompt_lines, render_lines
 from ..result import Check, Evidence
@@ -132,16 +132,27 @@ class LlmEngine(ExtractionEngine):
             return response.choices[0].message.content, int(getattr(usage, "total_tokens", 0) or 0)
         raise AssertionError("unreachable")
 
+    def answer_schema(self, schema: dict) -> dict:
+        """The schema the model answers with. vLLM's grammar gets it bounded, numbers as digit-bounded strings
+        (SmolLM2 wrote digits on to its token limit inside a number); llama.cpp's server (json_object) gets it
+        unbounded (the local 1.5B model read dates worse under the bounded form, tests/test_local_llm.py), with
+        dates copied as printed and enumerations bare (its grammar ignores an enum whose type is a list)."""
+        if self.settings.llm_response_format == "json_object":
+            return as_copied(schema)
+        return bounded(schema, self.settings.decoding_string_cap, self.settings.decoding_items_cap)
+
     def ask(self, messages: list[dict], schema: dict, name: str) -> tuple[dict, int]:
-        """Ask, validate, and re-ask with the validation error, a bounded number of times."""
+        """Ask, validate, and re-ask with the validation error, a bounded number of times; the answer comes
+        back in ``schema``'s terms (numbers as numbers, dates in ISO 8601)."""
         tokens = 0
         last_problem = None
+        sent = self.answer_schema(schema)
         for _ in range(self.settings.llm_retries + 1):
-            content, used = self._call(messages, schema, name)
+            content, used = self._call(messages, sent, name)
             tokens += used
-            data, last_problem = parse_answer(content, schema)
+            data, last_problem = parse_answer(content, sent)
             if data is not None:
-                return data, tokens
+                return restore(data, schema), tokens
             messages = [*messages, {"role": "assistant", "content": content or ""},
                         {"role": "user", "content": f"Réponse invalide : {last_problem}. Réponds à nouveau avec "
                                                     "un JSON conforme au schéma."}]
@@ -164,13 +175,7 @@ class LlmEngine(ExtractionEngine):
                 break
             schema = grounded_schema(doctype.schema, names, [line.id for line in chunk])
             messages = self.prompts.messages(doctype, render_lines(chunk), index, len(chunks), names, line_ids=True)
-            # vLLM's grammar: bounded, numbers as digit-bounded strings restored afterwards (SmolLM2 wrote digits
-            # on to its token limit inside a number). llama.cpp's server (json_object) gets the schema as it is:
-            # the local 1.5B model read dates worse under the bounded form (tests/test_local_llm.py)
-            sent = dates_as_printed(schema) if self.settings.llm_response_format == "json_object" else \
-                bounded(schema, self.settings.decoding_string_cap, self.settings.decoding_items_cap)
-            answer, used = self.ask(messages, sent, doctype.name)
-            answer = restore(answer, schema)
+            answer, used = self.ask(messages, schema, doctype.name)
             tokens += used
             parts.append(split_grounded(answer, doctype.schema, names))
         data, cited = merge_cited(parts, doctype, names)
