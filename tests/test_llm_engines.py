@@ -91,14 +91,13 @@ def test_a_date_copied_as_printed_comes_back_in_iso(date, printed):
     assert restore({"when": date.strftime(printed)}, schema) == {"when": date.isoformat()}
 
 
-def test_models_copy_as_copied_and_no_date_format_reaches_them(registry):
-    """A small model garbled dates it was asked to write in ISO ('0109-02-05'): every schema a model answers
+def test_a_local_model_copies_dates_as_printed_and_no_date_format_reaches_it(registry):
+    """The local 1.5B model garbled dates it was asked to write in ISO ('0109-02-05'): the schema it answers
     with takes the printed text, which ``restore`` normalises (None when it holds no date)."""
     for name in registry.names():
         schema = registry.get(name).schema
-        for sent in (as_copied(grounded_schema(schema, list(registry.get(name).fields), [1, 2])),
-                     decoding_schema(schema)):
-            assert '"format": "date"' not in json.dumps(sent)
+        assert '"format": "date"' not in json.dumps(as_copied(grounded_schema(schema, list(registry.get(name).fields),
+                                                                          [1, 2])))
     invoice = wire_schema(registry.get("invoice").schema)
     assert restore({"invoice_date": "24 octobre 2012"}, invoice)["invoice_date"] == "2012-10-24"
     assert restore({"invoice_date": "sans date"}, invoice)["invoice_date"] is None

@@ -1,10 +1,11 @@
-"""Schemas for constrained decoding with local models: every field bounded so greedy decoding ends.
+"""Schemas for constrained decoding: every field bounded so greedy decoding ends.
 
 Numbers become digit-bounded strings (JSON's number grammar has no length limit),
-dates are copied as printed, strings and arrays get caps; the answer's numbers are
-restored and its dates normalised afterwards. The longest possible answer is known,
-and it is the token budget: a token is at least one character, so generation is
-never cut short.
+dates get their ISO pattern, strings and arrays get caps; the answer's numbers are
+restored afterwards. The longest possible answer is known, and it is the token
+budget: a token is at least one character, so generation is never cut short.
+A server that takes the schema unbounded (llama.cpp's) gets it ``as_copied``:
+dates as printed, normalised on ``restore``.
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from .normalize import normalize_date
 # escapes literally)
 NUMBER_PATTERN = r"-?[0-9]{1,9}([.][0-9]{1,2})?"
 INTEGER_PATTERN = r"-?[0-9]{1,9}"
-# a date as printed ('12 mars 2024', '12/03/24'): a small model asked for ISO dates garbled them ('0109-02-05'
-# for 05/02/2009) where it copies the printed text well; normalize_date reads it afterwards
+DATE_PATTERN = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+# a date as printed ('12 mars 2024', '12/03/24'): the local 1.5B model asked for ISO dates garbled them
+# ('0109-02-05' for 05/02/2009) where it copies the printed text well; normalize_date reads it afterwards
 PRINTED_DATE = {"type": "string", "maxLength": 40}
 LITERAL_KEYS = ("enum", "const", "default", "examples", "required")  # values, not schemas
 FRACTION = r"([.][0-9]{1,2})?"
@@ -64,7 +66,7 @@ def bounded(node: Any, string_cap: int = DEFAULT_STRING_CAP, items_cap: int = DE
     if "number" in types or "integer" in types:
         base = {"type": "string", "pattern": number_pattern(node, "number" not in types)}
     elif node.get("format") == "date":
-        base = dict(PRINTED_DATE)
+        base = {"type": "string", "pattern": DATE_PATTERN}
     else:
         base = {"type": "string", "maxLength": min(node.get("maxLength", string_cap), string_cap)}
     return {"anyOf": [base, {"type": "null"}]} if nullable else base
@@ -106,7 +108,7 @@ def max_chars(node: dict) -> int:
             return 2 + sum(max_chars(item) + 2 for item in node["prefixItems"])
         return 2 + node["maxItems"] * (max_chars(node["items"]) + 2)
     if "pattern" in node:
-        return 2 + 13  # numbers of at most 9+1+2 characters
+        return 2 + (10 if node["pattern"] == DATE_PATTERN else 13)  # dates, and numbers of at most 9+1+2 characters
     return 2 + 6 * node.get("maxLength", DEFAULT_STRING_CAP)  # \uXXXX escapes
 
 

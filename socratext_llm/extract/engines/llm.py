@@ -134,9 +134,10 @@ class LlmEngine(ExtractionEngine):
 
     def answer_schema(self, schema: dict) -> dict:
         """The schema the model answers with. vLLM's grammar gets it bounded, numbers as digit-bounded strings
-        (SmolLM2 wrote digits on to its token limit inside a number); llama.cpp's server (json_object) gets it
-        unbounded (the local 1.5B model read dates worse under the bounded form, tests/test_local_llm.py), with
-        dates copied as printed and enumerations bare (its grammar ignores an enum whose type is a list)."""
+        (SmolLM2 wrote digits on to its token limit inside a number), dates in ISO; llama.cpp's server
+        (json_object) gets it unbounded (the local 1.5B model read dates worse under the bounded form,
+        tests/test_local_llm.py), with dates copied as printed (it garbled ISO dates) and enumerations bare
+        (its grammar ignores an enum whose type is a list)."""
         if self.settings.llm_response_format == "json_object":
             return as_copied(schema)
         return bounded(schema, self.settings.decoding_string_cap, self.settings.decoding_items_cap)
