@@ -103,6 +103,12 @@ def test_a_local_model_copies_dates_as_printed_and_no_date_format_reaches_it(reg
     assert restore({"invoice_date": "sans date"}, invoice)["invoice_date"] is None
     sent = as_copied(grounded_schema(registry.get("invoice").schema, ["invoice_date"], [7]))
     jsonschema.validate({"invoice_date": {"line": 7, "value": "24/10/2012"}}, sent)
+    from socratext_llm.extract.prompting import PromptBuilder
+
+    asked = {printed: PromptBuilder().messages(registry.get("invoice"), "1: Facture du 24/10/2012", names=["invoice_date"],
+                                               printed_dates=printed)[0]["content"] for printed in (True, False)}
+    assert "telle qu'imprimée" in asked[True] and "AAAA-MM-JJ" not in asked[True]
+    assert "AAAA-MM-JJ" in asked[False]
 
 
 def test_enumerations_reach_a_local_model_bare():

@@ -183,12 +183,14 @@ class PromptBuilder:
             return self.env.get_template("default.j2")
 
     def messages(self, doctype: DocumentType, document_text: str, part: int = 1, part_count: int = 1,
-                 names: list[str] | None = None, line_ids: bool = False) -> list[dict]:
+                 names: list[str] | None = None, line_ids: bool = False, printed_dates: bool = False) -> list[dict]:
         """The chat messages for one part of a document; ``names`` limits the fields asked, ``line_ids``
-        says the text is numbered lines whose id the answer gives for each value."""
+        says the text is numbered lines whose id the answer gives for each value, ``printed_dates`` that dates
+        are copied as printed rather than written in ISO 8601."""
         fields = [(name, field) for name, field in doctype.fields.items() if names is None or name in names]
         prompt = self.template_for(doctype).render(doctype=doctype, fields=fields, document_text=fence(document_text),
-                                                   part=part, part_count=part_count, line_ids=line_ids)
+                                                   part=part, part_count=part_count, line_ids=line_ids,
+                                                   printed_dates=printed_dates)
         return [{"role": "user", "content": prompt}]
 
 

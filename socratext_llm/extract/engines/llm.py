@@ -132,13 +132,18 @@ class LlmEngine(ExtractionEngine):
             return response.choices[0].message.content, int(getattr(usage, "total_tokens", 0) or 0)
         raise AssertionError("unreachable")
 
+    @property
+    def copies_dates(self) -> bool:
+        """llama.cpp's server (json_object) gets the schema unbounded, and its model copies dates as printed."""
+        return self.settings.llm_response_format == "json_object"
+
     def answer_schema(self, schema: dict) -> dict:
         """The schema the model answers with. vLLM's grammar gets it bounded, numbers as digit-bounded strings
         (SmolLM2 wrote digits on to its token limit inside a number), dates in ISO; llama.cpp's server
         (json_object) gets it unbounded (the local 1.5B model read dates worse under the bounded form,
         tests/test_local_llm.py), with dates copied as printed (it garbled ISO dates) and enumerations bare
         (its grammar ignores an enum whose type is a list)."""
-        if self.settings.llm_response_format == "json_object":
+        if self.copies_dates:
             return as_copied(schema)
         return bounded(schema, self.settings.decoding_string_cap, self.settings.decoding_items_cap)
 
@@ -175,7 +180,8 @@ class LlmEngine(ExtractionEngine):
                                     f"({self.settings.llm_document_tokens}): parts {index}-{len(chunks)} not read"))
                 break
             schema = grounded_schema(doctype.schema, names, [line.id for line in chunk])
-            messages = self.prompts.messages(doctype, render_lines(chunk), index, len(chunks), names, line_ids=True)
+            messages = self.prompts.messages(doctype, render_lines(chunk), index, len(chunks), names, line_ids=True,
+                                             printed_dates=self.copies_dates)
             answer, used = self.ask(messages, schema, doctype.name)
             tokens += used
             parts.append(split_grounded(answer, doctype.schema, names))
