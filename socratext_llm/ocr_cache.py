@@ -20,10 +20,12 @@ from .pipeline import OcrOptions, ocr_document
 from .settings import Settings
 
 OCR_FIELDS = ("ocr_engine", "ocr_runtime", "ocr_languages", "render_dpi", "max_ocr_side_px", "ocr_detection_side_px",
-              "ocr_large_page_detection_side_px", "ocr_min_crop_width_px", "min_text_height_px", "deskew",
+              "ocr_large_page_detection_side_px", "ocr_min_crop_width_px", "ocr_recogniser_scripts",
+              "min_text_height_px", "deskew",
               "detect_orientation", "binarize", "french_correction", "read_codes", "scan_tables")
-CACHE_VERSION = "8"  # bump when OCR output changes (3: codes; 4: drawings and tables; 5: table finders retuned;
-# 6: orientation model, detection side; 7: large pages detected at a smaller side; 8: short crops padded less)
+CACHE_VERSION = "9"  # bump when OCR output changes (3: codes; 4: drawings and tables; 5: table finders retuned;
+# 6: orientation model, detection side; 7: large pages detected at a smaller side; 8: short crops padded less;
+# 9: the recogniser narrowed to Latin script, short crops padded to 64 px)
 DAY_S = 86_400
 
 

@@ -43,10 +43,14 @@ class Settings(BaseSettings):
         "200 dpi and above: their text stays large enough at this size); 0 keeps ocr_detection_side_px for them."
     )
     ocr_min_crop_width_px: int = Field(
-        160, ge=48, le=320, description="Text lines are recognised in batches, each crop brought to 48 px high and "
+        64, ge=48, le=320, description="Text lines are recognised in batches, each crop brought to 48 px high and "
         "padded to the batch's widest; a batch of short crops (a table's cells) is padded to at least this width. "
         "RapidOCR pads to 320, which made each short cell cost as much as a line of text (docs/speed.md)."
     )
+    ocr_recogniser_scripts: Literal["latin", "all"] = Field(
+        "latin", description="Characters RapidOCR's recogniser may read: 'latin' narrows its output layer to the "
+        "1,748 characters before the CJK blocks (Latin, Greek, digits, punctuation, symbols), a sixth less "
+        "recognition time; 'all' keeps its 18,708 (docs/speed.md).")
     min_text_height_px: float = Field(
         24.0, description="Scans whose median text line is smaller are upscaled before recognition."
     )
@@ -100,7 +104,7 @@ class Settings(BaseSettings):
     hybrid_review_confidence: float = Field(0.6, ge=0.0, le=1.0, description="hybrid asks the LLM again for rules "
                                             "values read with a lower confidence than this.")
     models_dir: Path = Field(Path.home() / ".cache/socratext/models", description="Where `socratext models` keeps "
-                             "the local model file.")
+                             "the local model file, and OCR its narrowed recogniser.")
     local_llm_port: int = Field(8765, ge=1, le=65535, description="Port of the local model server (loopback).")
     local_llm_threads: int = Field(2, ge=1, description="CPU threads of the local model server.")
     local_llm_context: int = Field(8192, ge=512, description="Context window of the local model server (tokens).")

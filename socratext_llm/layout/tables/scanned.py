@@ -245,13 +245,13 @@ def image_table(image: np.ndarray, words: list[Word], region: BBox, page: int,
     boxes = [BBox(x0=float(b[0::2].min()) + x0, y0=float(b[1::2].min()) + y0,
                   x1=float(b[0::2].max()) + x0, y1=float(b[1::2].max()) + y0) for b in raw_boxes[:len(layout)]]
     layout = layout[:len(boxes)]
-    inside = [index for index, word in enumerate(words) if boxes and index not in taken
+    if not layout:
+        return None
+    inside = [index for index, word in enumerate(words) if index not in taken
               and x0 <= (word.bbox.x0 + word.bbox.x1) / 2 <= x1 and y0 <= (word.bbox.y0 + word.bbox.y1) / 2 <= y1]
     members: dict[int, list[int]] = {}
     for index, cell in zip(inside, word_cells([words[index].bbox for index in inside], boxes), strict=True):
         members.setdefault(cell, []).append(index)
-    if not layout:
-        return None
     cells = []
     for number, (row, col, row_span, col_span, header) in enumerate(layout):
         indices = sorted(members.get(number, []), key=lambda i: (round(words[i].bbox.y0 / 10), words[i].bbox.x0))

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -11,7 +13,10 @@ from ...errors import EngineUnavailableError
 from ...settings import Settings
 from .. import ocr_engines
 from ..base import Box, OcrEngine, RecognisedLine, RecognisedWord, enlargement, split_words
+from ..narrowed_recogniser import narrowed_recogniser
 from ..openvino_runtime import use_openvino
+
+log = logging.getLogger("socratext.ocr")
 
 
 def polygon_box(points) -> Box:
@@ -78,6 +83,20 @@ def float32_detector(detector_class: type) -> type:
             return Float32PreProcess(self.limit_side_len, self.limit_type, self.mean, self.std)
 
     return Float32Detector
+
+
+def shipped_recogniser(engine) -> Path:
+    """The recogniser file a RapidOCR instance would load: its models folder, the name its model table gives."""
+    from rapidocr.inference_engine.base import FileInfo
+    from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
+
+    rec = engine.cfg.Rec
+    info = OrtInferSession.get_model_url(FileInfo(engine_type=rec.engine_type, ocr_version=rec.ocr_version,
+                                                  task_type=rec.task_type, lang_type=rec.lang_type,
+                                                  model_type=rec.model_type))
+    return Path(engine.cfg.Global.model_root_dir) / Path(info["model_dir"]).name
+
+
 LARGE_PAGE_PX = 2400  # A4 at 200 dpi and above
 
 
@@ -140,11 +159,23 @@ class RapidOcrEngine(OcrEngine):
             if bounded and settings.ocr_large_page_detection_side_px else self.engine
 
     def _loaded(self, engine) -> None:
-        """Load an instance's models now, with the runtime the settings choose."""
+        """Load an instance's models now, with the recogniser and the runtime the settings choose."""
+        if self.settings.ocr_recogniser_scripts == "latin":
+            self._narrow_recogniser(engine)
         without_spinning(engine)
         engine.text_det.__class__ = float32_detector(type(engine.text_det))
         if self.settings.ocr_runtime == "openvino":
             use_openvino(engine, self.settings.ocr_threads)
+
+    def _narrow_recogniser(self, engine) -> None:
+        """Have the instance load the recogniser narrowed to Latin script (``narrowed_recogniser``); should it
+        not be derivable here (a read-only models folder), the shipped one is kept and the log says why."""
+        try:
+            engine.cfg.Rec.model_path = str(narrowed_recogniser(shipped_recogniser(engine),
+                                                                self.settings.models_dir / "rapidocr"))
+        except (OSError, ValueError, ImportError) as error:
+            log.warning("OCR keeps the whole recogniser (%s: %s); set SOCRATEXT_MODELS_DIR to a writable folder",
+                        type(error).__name__, error)
 
     def _detecting_at(self, side: int, limit_type: str = "max"):
         """The engine with its detector sized otherwise: the same models and sessions, shared."""

@@ -1,0 +1,78 @@
+"""The recogniser narrowed to Latin script: which classes it keeps, the derived file, and what it reads."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import onnxruntime
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from socratext_llm.ocr.engines.rapidocr_engine import RapidOcrEngine, shipped_recogniser
+from socratext_llm.ocr.narrowed_recogniser import CJK_START, kept_classes, narrowed_recogniser
+
+characters = st.lists(st.one_of(st.characters(max_codepoint=0x1F6FF), st.text(min_size=2, max_size=3)), max_size=60)
+
+
+@given(characters)
+def test_kept_classes_are_the_blank_the_characters_before_cjk_and_the_space(listed):
+    kept = kept_classes(listed)
+    assert kept[0] == 0 and kept[-1] == len(listed) + 1  # CTC blank first, the space last, as RapidOCR orders them
+    assert kept == sorted(set(kept))
+    assert [listed[index - 1] for index in kept[1:-1]] == [c for c in listed if len(c) == 1 and ord(c) < CJK_START]
+
+
+@pytest.fixture(scope="module")
+def shipped(settings):
+    from rapidocr import RapidOCR
+
+    return shipped_recogniser(RapidOCR(params={"Global.log_level": "error"}))
+
+
+def test_the_derived_recogniser_scores_only_the_kept_classes(shipped, tmp_path):
+    derived = narrowed_recogniser(shipped, tmp_path)
+    assert narrowed_recogniser(shipped, tmp_path) == derived and list(tmp_path.iterdir()) == [derived]  # derived once
+    whole = onnxruntime.InferenceSession(str(shipped), providers=["CPUExecutionProvider"])
+    narrow = onnxruntime.InferenceSession(str(derived), providers=["CPUExecutionProvider"])
+    listed = whole.get_modelmeta().custom_metadata_map["character"].splitlines()
+    kept = narrow.get_modelmeta().custom_metadata_map["character"].splitlines()
+    assert len(listed) > 18_000 and kept == [listed[index - 1] for index in kept_classes(listed)[1:-1]]
+    assert {"é", "è", "à", "ç", "œ", "€", "«", "»", "’", "°"} <= set(kept) and "中" not in kept
+    batch = np.random.default_rng(0).random((2, 3, 48, 160), dtype=np.float32)
+    scores_whole = whole.run(None, {whole.get_inputs()[0].name: batch})[0]
+    scores_narrow = narrow.run(None, {narrow.get_inputs()[0].name: batch})[0]
+    assert scores_narrow.shape == (*scores_whole.shape[:2], len(kept) + 2)
+    logits_whole = np.log(scores_whole[..., kept_classes(listed)])  # the same logits, renormalised over fewer classes
+    logits_narrow = np.log(scores_narrow)
+    centred = lambda logits: logits - logits.mean(axis=-1, keepdims=True)  # noqa: E731
+    assert np.allclose(centred(logits_whole), centred(logits_narrow), atol=1e-3)
+
+
+def test_a_file_without_a_recogniser_head_is_refused(shipped, tmp_path):
+    detector = next(shipped.parent.glob("*_det_*.onnx"))
+    with pytest.raises(ValueError, match="character list"):
+        narrowed_recogniser(detector, tmp_path)
+    assert not list(tmp_path.iterdir())  # no half-written file left
+
+
+def test_the_narrowed_engine_reads_the_scan_as_the_whole_one_does(example_scan, settings, tmp_path):
+    image = np.asarray(Image.open(example_scan).convert("RGB"))
+    narrow = RapidOcrEngine(settings.model_copy(update={"models_dir": tmp_path}))
+    whole = RapidOcrEngine(settings.model_copy(update={"ocr_recogniser_scripts": "all"}))
+    assert narrow.engine.text_rec.session.session._model_path.startswith(str(tmp_path / "rapidocr"))
+    assert whole.engine.text_rec.session.session._model_path == str(shipped_recogniser(whole.engine))
+    read_narrow = [line.text for line in narrow.read_page(image, settings.min_text_height_px)]
+    read_whole = [line.text for line in whole.read_page(image, settings.min_text_height_px)]
+    assert read_narrow == read_whole
+    assert any("QUITTANCE DE LOYER" in text for text in read_narrow)
+
+
+def test_a_read_only_models_folder_keeps_the_whole_recogniser_and_says_why(settings, tmp_path, caplog):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with caplog.at_level(logging.WARNING, logger="socratext.ocr"):
+        engine = RapidOcrEngine(settings.model_copy(update={"models_dir": blocked}))
+    assert engine.engine.text_rec.session.session._model_path == str(shipped_recogniser(engine.engine))
+    assert "whole recogniser" in caplog.text and "SOCRATEXT_MODELS_DIR" in caplog.text
