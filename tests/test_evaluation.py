@@ -75,12 +75,15 @@ def test_sroie_run_with_gold_ocr_writes_predictions_metrics_and_reports(datasets
 
 @pytest.mark.datasets
 def test_funsd_pairs_scored_with_gold_ocr_and_word_recall_with_ours(datasets, tmp_path):
+    """Every FUNSD form (149) with the dataset's own OCR: the rules pair keys with and without a colon (0.33
+    pairs F1 when only keys ending with ':' counted; 0.51 measured with keys beside their values)."""
     gold_run = run_cli("eval", "run", "--dataset", "funsd", "--data-dir", str(datasets), "--ocr-engine", "gold",
-                       "--limit", "2", "-o", str(tmp_path / "gold"))
+                       "-o", str(tmp_path / "gold"))
     assert gold_run.returncode == 0, gold_run.stderr
     metrics = json.loads((tmp_path / "gold" / "metrics.json").read_text())
     assert {"pairs[]", "pairs[].key", "pairs[].value"} <= set(metrics["fields"])
-    assert metrics["fields"]["pairs[].key"]["fuzzy"]["tp"] > 0
+    assert metrics["documents"] == 149
+    assert metrics["fields"]["pairs[]"]["exact"]["f1"] >= 0.45
 
 
 @pytest.mark.datasets

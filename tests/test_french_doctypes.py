@@ -258,3 +258,23 @@ def test_detection_hints_are_checked_when_a_schema_loads(detection, problem):
     schema = {"type": "object", "properties": {"total": {"type": "number"}}, "x-socratext-detection": detection}
     with pytest.raises(SchemaError, match=problem):
         validate_schema(schema, "user")
+
+
+def test_a_form_key_without_a_colon_takes_the_value_beside_it(tmp_path, settings):
+    """Most forms print 'Date    12/01/1989' without a colon: a short label takes the text beside it on its row,
+    found 'beside' (a lower label score than a key with a colon); prose and a page number far away make no pair."""
+    document = pymupdf.open()
+    page = document.new_page()
+    for (x, y), text in [((60, 80), "Date"), ((170, 80), "12/01/1989"), ((60, 110), "Name of account"),
+                         ((170, 110), "Dupont et fils"), ((60, 140), "Nom : Martin"),
+                         ((60, 170), "This long sentence of prose is no key and says so."), ((60, 200), "Remarks"),
+                         ((520, 200), "Page 2")]:
+        page.insert_text((x, y), text, fontname="helv", fontsize=11)
+    path = tmp_path / "form.pdf"
+    document.save(path)
+    result = extract_document(ocr_document(path, OcrOptions(), settings), SchemaRegistry(settings).get("form_kv"),
+                              "rules", settings)
+    assert result.data["pairs"] == [{"key": "Date", "value": "12/01/1989"},
+                                    {"key": "Name of account", "value": "Dupont et fils"},
+                                    {"key": "Nom", "value": "Martin"}]
+    assert [result.evidence[f"/pairs/{index}"].signals["label_score"] for index in range(3)] == [0.5, 0.5, 1.0]

@@ -36,7 +36,10 @@ ROUNDING = 0.05
 ENGINE = "rules"
 # how much the way a value was found vouches for it (a confidence signal, calibrated later)
 LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.4, "heading": 0.5,
-                "line_item": 0.5, "statement": 0.5, "date_form": 0.3, "form": 0.0}
+                "line_item": 0.5, "statement": 0.5, "date_form": 0.3, "form": 0.0,
+                "beside": 0.5}  # a key without a colon, its value beside it: about one such pair in two is right
+LABEL_MAX_WORDS = 6  # a form's key without a colon is short ('Date', 'Phone No.', 'Name of account')
+BESIDE_GAP = 12.0  # line heights between such a key and the value beside it
 BELOW_LABEL = 0.7  # factor of a value under its label (a column's cell, the next row's text), not beside it
 INSIDE_PHRASE = 0.6  # factor of a label found after other words ('Part employeur' is no 'Employeur')
 # a word just before a label, elided article included ('dues par l'employeur'): the label ends a longer phrase
@@ -320,19 +323,44 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
     return " ".join(_row_text(row) for row in taken)[: field.get("maxLength", 10_000)], [p for row in taken for p in row]
 
 
-def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine]]:
+def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine, str]]:
+    """A form's key/value pairs in reading order, each with how it was found: 'Key: value' on one line; a key
+    ending with ':' and the line to its right, else just below (forms print both ways); a short label without
+    a colon and the text beside it on its row ('DATE    12/1/89': most of FUNSD's keys have no colon). A line
+    taken as a value is no key."""
     pairs = []
+    values: set[int] = set()
     for placed in reader.lines:
-        match = KEY_VALUE.match(placed.text)
+        if id(placed) in values:
+            continue
+        text = placed.text.strip()
+        match = KEY_VALUE.match(text)
         if match:
-            pairs.append((match.group(1).strip(), match.group(2).strip(), placed))
-        elif placed.text.rstrip().endswith(":"):
-            # the answer to the right, else just below (forms print both ways)
+            key = match.group(1).strip()
+            pairs.append((key, match.group(2).strip(), placed, "label" if _is_words(key) else "form"))
+            continue
+        if text.endswith(":"):
             neighbour = right_neighbour(reader.lines, placed) or next(iter(lines_below(reader.lines, placed, 1)), None)
-            if neighbour is not None and not neighbour.text.rstrip().endswith(":") and \
-                    not KEY_VALUE.match(neighbour.text):
-                pairs.append((placed.text.rstrip(" :"), neighbour.text.strip(), neighbour))
+            how = "label" if _is_words(text) else "form"
+        elif _short_key(text):
+            neighbour = right_neighbour(reader.lines, placed)
+            if neighbour is None or neighbour.bbox.x0 - placed.bbox.x1 > BESIDE_GAP * placed.bbox.height:
+                continue
+            how = "beside"
+        else:
+            continue
+        if neighbour is not None and not neighbour.text.rstrip().endswith(":") and not KEY_VALUE.match(neighbour.text):
+            pairs.append((text.rstrip(" :"), neighbour.text.strip(), neighbour, how))
+            values.add(id(neighbour))
     return pairs
+
+
+def _short_key(text: str) -> bool:
+    """A short run of words that may name the value beside it: one to six words, mostly letters, not the end of
+    a sentence or of a list item."""
+    letters = sum(char.isalpha() for char in text)
+    return 1 <= len(text.split()) <= LABEL_MAX_WORDS and letters >= 0.5 * len(text.replace(" ", "")) \
+        and not text.endswith((".", ","))
 
 
 def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, PlacedLine]]:
@@ -592,7 +620,9 @@ class RulesEngine(ExtractionEngine):
 
     def _list(self, reader: Reader, document: Document, name: str, field: dict, hints: dict, strategy: str) -> list:
         if strategy == "key_values":
-            rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p in _key_values(reader)]
+            pairs = _key_values(reader)
+            rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p, _ in pairs]
+            methods = [how for _, _, _, how in pairs]
         else:  # line_items: a table naming the columns first, else a receipt's printed lines
             from_table = rows_from_tables(reader.tables, field)
             if from_table:
@@ -603,8 +633,8 @@ class RulesEngine(ExtractionEngine):
             if not LINE_ITEM_KEYS <= set(field.get("items", {}).get("properties", {})):
                 return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
-        for index, (row, placed) in enumerate(rows):
-            how = "line_item" if strategy != "key_values" else "label" if _is_words(row["key"]) else "form"
+            methods = ["line_item"] * len(rows)
+        for index, ((row, placed), how) in enumerate(zip(rows, methods, strict=True)):
             reader.record(f"/{name}/{index}", placed, 0, len(placed.text), LABEL_SCORES[how])
             reader.evidence[f"/{name}/{index}"].signals["completeness"] = _completeness(row, field)
         return [row for row, _ in rows]
