@@ -162,3 +162,21 @@ def test_a_file_holding_two_invoices_shows_no_value_of_the_second_as_valid(datas
     problems = value_problems(result)
     on_second = [pointer for pointer, evidence in result.evidence.items() if evidence.page == 1]
     assert on_second and all("consistency" in problems[pointer] for pointer in on_second)
+
+
+@pytest.mark.datasets
+def test_several_documents_are_told_whichever_engine_read_the_values(datasets, settings):
+    """The check belongs to the extraction pipeline, not to the rules engine: values an LLM engine cited on the
+    second invoice's page of a two-invoice file fail it as the rules' do."""
+    from socratext_llm.extract.base import FieldValues
+    from socratext_llm.extract.pipeline import several_documents
+    from socratext_llm.extract.schemas import SchemaRegistry
+    from socratext_llm.pipeline import OcrOptions, ocr_document
+
+    document = ocr_document(datasets / "fr_specimens" / "invoices" / "invoice.pdf", OcrOptions(), settings)
+    doctype = SchemaRegistry(settings).get("invoice")
+    cited = {"/invoice_number": _evidence_on(0).model_copy(update={"engine": "llm"}),
+             "/total_incl_vat": _evidence_on(1).model_copy(update={"engine": "llm"})}
+    checks = several_documents(document, doctype, FieldValues({"invoice_number": "0042004801351"}, cited), settings)
+    assert any(check.field is None and "2 documents" in check.message for check in checks)
+    assert [check.field for check in checks if check.field] == ["/total_incl_vat"]

@@ -9,9 +9,9 @@ from ..document import Document
 from ..french.authority import MACHINE_READ
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings, load_settings
-from .base import get_extraction_engine
+from .base import FieldValues, get_extraction_engine
 from .classify import guess_doctype
-from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks
+from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks, several_documents_checks
 from .confidence import calibration_of, review_threshold_of, score_evidence
 from .result import Check, DoctypeDecision, Evidence, ExtractionResult, Status, value_at
 from .schemas import DocumentType, SchemaRegistry
@@ -56,7 +56,8 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
     machine_read = {pointer: e.engine for pointer, e in values.evidence.items() if e.engine in MACHINE_READ}
     checks = (schema_checks(values.data, doctype) + domain_checks(values.data, doctype)
               + consistency_checks(values.data, doctype)
-              + grounding_checks(values.data, doctype, text_with_table_rows(document), machine_read) + values.checks)
+              + grounding_checks(values.data, doctype, text_with_table_rows(document), machine_read) + values.checks
+              + several_documents(document, doctype, values, settings))
     calibration = calibration_of(settings)
     threshold = review_threshold_of(settings, calibration)
     score_evidence(values.evidence, checks, calibration.for_type(doctype.name))
@@ -65,6 +66,17 @@ def extract_document(document: Document, doctype: DocumentType, engine_name: str
                             data=values.data, evidence=values.evidence, checks=checks, review=review,
                             review_threshold=threshold, timings_ms={"extract": round(extract_ms, 2)},
                             llm_tokens=values.llm_tokens, doctype=decision)
+
+
+def several_documents(document: Document, doctype: DocumentType, values: FieldValues, settings: Settings) -> list[Check]:
+    """A file whose pages print different document numbers holds several documents, whichever engine read it:
+    the number is read on each page alone (by the rules), and every value read on another document's pages
+    than the kept number's fails a consistency check (``several_documents_checks``)."""
+    numbering = doctype.schema.get("x-socratext", {}).get("document_number")
+    if numbering not in doctype.fields or len(document.pages) < 2:
+        return []
+    numbers = get_extraction_engine("rules", settings).numbers_by_page(document, doctype, numbering)
+    return several_documents_checks(numbers, values.evidence, values.data.get(numbering), numbering)
 
 
 def decide_status(data: dict, evidence: dict[str, Evidence], checks: list[Check], doctype: DocumentType,

@@ -20,7 +20,7 @@ from ...has.statements import extract_metadata, extract_statements
 from .. import user_patterns
 from ..normalize import AMOUNT, inside_date, normalize_amount, normalize_date, parse_amount
 from ..base import ExtractionEngine, FieldValues, extraction_engines
-from ..checks import domain_checks, several_documents_checks
+from ..checks import domain_checks
 from ..result import Evidence
 from ..classify import label_vocabularies
 from ..schemas import DocumentType, SchemaRegistry
@@ -525,13 +525,6 @@ class RulesEngine(ExtractionEngine):
             checks = apply_invoice_rules(reader, doctype.schema, data)
         checks += apply_machine_readable(document, doctype.name, doctype.fields, data, reader.evidence,
                                          self.settings.twoddoc_certificates_dir)
-        numbering = doctype.schema.get("x-socratext", {}).get("document_number")
-        if numbering in doctype.fields and len(document.pages) > 1:  # several documents in one file?
-            numbers = {}
-            for page in document.pages:
-                alone = document.model_copy(update={"pages": [page]})
-                numbers[page.index] = self._field(Reader(alone, doctype), alone, numbering, doctype.fields[numbering])
-            checks += several_documents_checks(numbers, reader.evidence, data.get(numbering), numbering)
         for check in domain_checks(data, doctype):  # the validator's verdict is a confidence signal
             if check.field in reader.evidence:
                 reader.evidence[check.field].signals["validator"] = check.ok
@@ -617,6 +610,15 @@ class RulesEngine(ExtractionEngine):
                     reader.evidence[pointer].signals["in_prose"] = True
                 return value
         return [] if "array" in field_types(field) else None
+
+    def numbers_by_page(self, document: Document, doctype: DocumentType, field: str) -> dict[int, Any]:
+        """The field that numbers a document (an invoice's number) read on each page alone: a file whose pages
+        print different ones holds several documents (``extract.pipeline.several_documents``)."""
+        numbers = {}
+        for page in document.pages:
+            alone = document.model_copy(update={"pages": [page]})
+            numbers[page.index] = self._field(Reader(alone, doctype), alone, field, doctype.fields[field])
+        return numbers
 
     def _list(self, reader: Reader, document: Document, name: str, field: dict, hints: dict, strategy: str) -> list:
         if strategy == "key_values":
