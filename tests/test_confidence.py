@@ -61,6 +61,16 @@ def test_isotonic_blocks_keep_the_share_right(points):
         assert calibration(scores[0]) == pytest.approx(sum(outcomes) / len(outcomes), abs=1e-5)
 
 
+@given(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=200))
+def test_the_map_gives_each_fitted_value_its_blocks_share_right(points):
+    """The map is the fit's own step function: on the values it was fitted on, the confidences add up to the
+    values right (pool adjacent violators keeps every block's count; interpolating between block means did not).
+    Scores carry 6 decimals, as ``raw_score`` gives them and the map stores its steps."""
+    scores, outcomes = [round(p, 6) for p, _ in points], [o for _, o in points]
+    calibration = fit_isotonic(scores, outcomes)
+    assert sum(calibration(score) for score in scores) == pytest.approx(sum(outcomes), abs=1e-4)
+
+
 @given(st.lists(st.tuples(probabilities, st.booleans()), min_size=1, max_size=100), st.floats(0.1, 10.0))
 def test_isotonic_equal_weights_change_nothing(points, weight):
     scores, outcomes = [p for p, _ in points], [o for _, o in points]
@@ -200,7 +210,7 @@ def test_a_calibration_file_is_read_once_per_version(tmp_path):
     path = tmp_path / "calibration.json"
     path.write_text(json.dumps({"x": [0.2, 0.8], "y": [0.1, 0.9], "review_threshold": 0.8}), encoding="utf-8")
     first = load_calibration(path)
-    assert load_calibration(path) is first and first(0.5) == pytest.approx(0.5)
+    assert load_calibration(path) is first and first(0.5) == pytest.approx(0.1) and first(0.8) == pytest.approx(0.9)
     path.write_text(json.dumps({"x": [0.2, 0.8], "y": [0.3, 0.95], "review_threshold": 0.85}), encoding="utf-8")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
     changed = load_calibration(path)

@@ -88,8 +88,10 @@ def raw_score(signals: Mapping[str, float | bool | str], failed_checks: Iterable
 
 @dataclass(frozen=True)
 class CalibrationMap:
-    """A monotone map from raw score to probability of being right: linear between fitted points,
-    flat beyond them. No points: the identity (an uncalibrated install). ``by_type``: the maps of the
+    """A monotone map from raw score to probability of being right: the fit's own steps (a score takes the share
+    right of the pooled block it falls in, or of the block below when it falls between two; interpolating
+    between block means showed a header value scoring 0.05 below a block at nearly that block's share), flat
+    beyond them. No points: the identity (an uncalibrated install). ``by_type``: the maps of the
     document types that had enough values of their own to be fitted apart (``for_type``)."""
 
     xs: tuple[float, ...] = ()
@@ -106,9 +108,7 @@ class CalibrationMap:
             return self.ys[0]
         if raw >= self.xs[-1]:
             return self.ys[-1]
-        right = bisect.bisect_right(self.xs, raw)
-        x0, x1, y0, y1 = self.xs[right - 1], self.xs[right], self.ys[right - 1], self.ys[right]
-        return y0 if x1 == x0 else y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
+        return self.ys[bisect.bisect_right(self.xs, raw) - 1]
 
     def for_type(self, name: str | None) -> CalibrationMap:
         """The map fitted on this document type's own values, else this one (fitted on every type's)."""
@@ -142,8 +142,8 @@ def _points(data: Mapping) -> tuple[tuple[float, ...], tuple[float, ...]]:
 def fit_isotonic(scores: Sequence[float], outcomes: Sequence[bool], review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
                  fitted_on: Sequence = (), weights: Sequence[float] | None = None) -> CalibrationMap:
     """Pool adjacent violators: the non-decreasing step function closest (weighted least squares) to the
-    outcomes ordered by score; each pooled block becomes one point (its mean score, its share right, both
-    weighted). ``weights`` (default 1 each) let every dataset count alike however many values it has."""
+    outcomes ordered by score; each pooled block becomes one step (from its lowest score, at its weighted share
+    right). ``weights`` (default 1 each) let every dataset count alike however many values it has."""
     weights = [1.0] * len(scores) if weights is None else [float(w) for w in weights]
     if len(scores) != len(outcomes) or len(weights) != len(scores):
         raise ValueError("as many scores as outcomes and weights")
@@ -157,16 +157,16 @@ def fit_isotonic(scores: Sequence[float], outcomes: Sequence[bool], review_thres
         sums = grouped.setdefault(float(score), [0.0, 0.0])
         sums[0] += weight * float(bool(outcome))
         sums[1] += weight
-    blocks: list[list[float]] = []  # [sum of x·w, sum of y·w, sum of w]
+    blocks: list[list[float]] = []  # [lowest score, sum of y·w, sum of w]
     for score in sorted(grouped):
         right, weight = grouped[score]
-        blocks.append([score * weight, right, weight])
+        blocks.append([score, right, weight])
         # equal shares pool too (within rounding: weights of 0.1 add up to 0.30000000000000004)
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2] - 1e-9:
             last = blocks.pop()
-            for index in range(3):
-                blocks[-1][index] += last[index]
-    xs = tuple(round(b[0] / b[2], 6) for b in blocks)
+            blocks[-1][1] += last[1]
+            blocks[-1][2] += last[2]
+    xs = tuple(math.floor(b[0] * 1e6) / 1e6 for b in blocks)  # rounded down: each score stays in its block
     ys = tuple(round(b[1] / b[2], 6) for b in blocks)
     return CalibrationMap(xs, ys, review_threshold, tuple(fitted_on))
 

@@ -51,6 +51,7 @@ LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
+PAGE_MARK = re.compile(r"\W*(?:page|p\.)\s*\d{1,4}(?:\s*(?:/|sur|de|of|von)\s*\d{1,4})?\W*", re.IGNORECASE)
 LEADING_QUANTITY = re.compile(r"^([1-9]\d?)\s*[xX×]?\s+(\S.*[A-Za-zÀ-ÿ].*)$")
 ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
 
@@ -268,9 +269,9 @@ def _ends_with_any(text: str, keywords: list[str]) -> bool:
 def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] | None:
     rows = [row for row in reader.rows if row[0].page == 0][:HEADER_LINES]
     skips = hints.get("skip_patterns", [])
-    rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)', 'INVOICE' name no one
+    rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)', 'INVOICE', 'Page 2 de 2'
             if not LABELLED_CODE.fullmatch(_row_text(row)) and not _matches_any(skips, _row_text(row))
-            and not reader.is_label(_row_text(row))]
+            and not reader.is_label(_row_text(row)) and not PAGE_MARK.fullmatch(_row_text(row))]
     keywords = hints.get("keywords", [])
     keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
     wordy = [i for i, row in enumerate(rows)
