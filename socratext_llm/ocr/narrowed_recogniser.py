@@ -11,7 +11,6 @@ local models (``Settings.models_dir``), and named by that file's hash: a new Rap
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -27,14 +26,6 @@ def kept_classes(characters: list[str]) -> list[int]:
     listed characters follow, the space is the last class): the blank, the characters before U+2E80, the space."""
     return [0, *(index + 1 for index, character in enumerate(characters)
                  if len(character) == 1 and ord(character) < CJK_START), len(characters) + 1]
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _narrow(source: Path, target: Path) -> None:
@@ -74,7 +65,9 @@ def _narrow(source: Path, target: Path) -> None:
 def narrowed_recogniser(source: Path, folder: Path) -> Path:
     """The narrowed copy of the recogniser at ``source``, derived on first use into ``folder`` (written whole
     under a temporary name, then renamed, so that processes starting together never read half a file)."""
-    target = folder / f"{source.stem}-latin-{_file_sha256(source)[:16]}-v{DERIVATION}.onnx"
+    from ..ingest import file_sha256  # here: ingest imports the pipeline, which imports this package
+
+    target = folder / f"{source.stem}-latin-{file_sha256(source)[:16]}-v{DERIVATION}.onnx"
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
