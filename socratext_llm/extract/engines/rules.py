@@ -21,7 +21,7 @@ from .. import user_patterns
 from ..normalize import AMOUNT, inside_date, normalize_amount, normalize_date, parse_amount
 from ..base import ExtractionEngine, FieldValues, extraction_engines
 from ..checks import domain_checks
-from ..result import Evidence
+from ..result import Check, Evidence
 from ..classify import label_vocabularies
 from ..schemas import DocumentType, SchemaRegistry
 from ..labels import LabelVocabulary
@@ -544,6 +544,8 @@ class RulesEngine(ExtractionEngine):
                 evidence.signals["printed_again"] = per_amount[round(amount * 100)] >= 2
         for pointer in _read_twice(data, reader.evidence, doctype.fields):
             reader.evidence[pointer].signals["read_twice"] = True
+            checks.append(Check(kind="consistency", field=pointer, ok=False, message=(
+                "read from the same words as another field's same value: one of them at least is wrong")))
         return FieldValues(data, reader.evidence, checks=checks)
 
     def _field(self, reader: Reader, document: Document, name: str, field: dict) -> Any:
