@@ -28,13 +28,17 @@ def test_kept_classes_are_the_blank_the_characters_before_cjk_and_the_space(list
 def shipped(settings):
     from rapidocr import RapidOCR
 
-    return shipped_recogniser(RapidOCR(params={"Global.log_level": "error"}))
+    return shipped_recogniser(RapidOCR(params={"Global.log_level": "error"}))  # (path, its SHA-256)
 
 
 def test_the_derived_recogniser_scores_only_the_kept_classes(shipped, tmp_path):
-    derived = narrowed_recogniser(shipped, tmp_path)
-    assert narrowed_recogniser(shipped, tmp_path) == derived and list(tmp_path.iterdir()) == [derived]  # derived once
-    whole = onnxruntime.InferenceSession(str(shipped), providers=["CPUExecutionProvider"])
+    from socratext_llm.ingest import file_sha256
+
+    source, sha256 = shipped
+    assert file_sha256(source) == sha256  # the model table's hash is the shipped file's
+    derived = narrowed_recogniser(source, sha256, tmp_path)
+    assert narrowed_recogniser(source, sha256, tmp_path) == derived and list(tmp_path.iterdir()) == [derived]
+    whole = onnxruntime.InferenceSession(str(source), providers=["CPUExecutionProvider"])
     narrow = onnxruntime.InferenceSession(str(derived), providers=["CPUExecutionProvider"])
     listed = whole.get_modelmeta().custom_metadata_map["character"].splitlines()
     kept = narrow.get_modelmeta().custom_metadata_map["character"].splitlines()
@@ -51,9 +55,9 @@ def test_the_derived_recogniser_scores_only_the_kept_classes(shipped, tmp_path):
 
 
 def test_a_file_without_a_recogniser_head_is_refused(shipped, tmp_path):
-    detector = next(shipped.parent.glob("*_det_*.onnx"))
+    detector = next(shipped[0].parent.glob("*_det_*.onnx"))
     with pytest.raises(ValueError, match="character list"):
-        narrowed_recogniser(detector, tmp_path)
+        narrowed_recogniser(detector, "0" * 64, tmp_path)
     assert not list(tmp_path.iterdir())  # no half-written file left
 
 
@@ -62,7 +66,7 @@ def test_the_narrowed_engine_reads_the_scan_as_the_whole_one_does(example_scan, 
     narrow = RapidOcrEngine(settings.model_copy(update={"models_dir": tmp_path}))
     whole = RapidOcrEngine(settings.model_copy(update={"ocr_recogniser_scripts": "all"}))
     assert narrow.engine.text_rec.session.session._model_path.startswith(str(tmp_path / "rapidocr"))
-    assert whole.engine.text_rec.session.session._model_path == str(shipped_recogniser(whole.engine))
+    assert whole.engine.text_rec.session.session._model_path == str(shipped_recogniser(whole.engine)[0])
     read_narrow = [line.text for line in narrow.read_page(image, settings.min_text_height_px)]
     read_whole = [line.text for line in whole.read_page(image, settings.min_text_height_px)]
     assert read_narrow == read_whole
@@ -74,5 +78,5 @@ def test_a_read_only_models_folder_keeps_the_whole_recogniser_and_says_why(setti
     blocked.write_text("not a folder")
     with caplog.at_level(logging.WARNING, logger="socratext.ocr"):
         engine = RapidOcrEngine(settings.model_copy(update={"models_dir": blocked}))
-    assert engine.engine.text_rec.session.session._model_path == str(shipped_recogniser(engine.engine))
+    assert engine.engine.text_rec.session.session._model_path == str(shipped_recogniser(engine.engine)[0])
     assert "whole recogniser" in caplog.text and "SOCRATEXT_MODELS_DIR" in caplog.text

@@ -62,12 +62,11 @@ def _narrow(source: Path, target: Path) -> None:
     onnx.save(model, str(target))
 
 
-def narrowed_recogniser(source: Path, folder: Path) -> Path:
-    """The narrowed copy of the recogniser at ``source``, derived on first use into ``folder`` (written whole
-    under a temporary name, then renamed, so that processes starting together never read half a file)."""
-    from ..ingest import file_sha256  # here: ingest imports the pipeline, which imports this package
-
-    target = folder / f"{source.stem}-latin-{file_sha256(source)[:16]}-v{DERIVATION}.onnx"
+def narrowed_recogniser(source: Path, sha256: str, folder: Path) -> Path:
+    """The narrowed copy of the recogniser at ``source`` (whose SHA-256 RapidOCR's model table gives: the file
+    is not read again at each start), derived on first use into ``folder`` (written whole under a temporary
+    name, then renamed, so that processes starting together never read half a file)."""
+    target = folder / f"{source.stem}-latin-{sha256[:16]}-v{DERIVATION}.onnx"
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)

@@ -85,8 +85,9 @@ def float32_detector(detector_class: type) -> type:
     return Float32Detector
 
 
-def shipped_recogniser(engine) -> Path:
-    """The recogniser file a RapidOCR instance would load: its models folder, the name its model table gives."""
+def shipped_recogniser(engine) -> tuple[Path, str]:
+    """The recogniser file a RapidOCR instance would load (its models folder, the name its model table gives)
+    and the SHA-256 the table gives for it (RapidOCR checks it when it fetches the file)."""
     from rapidocr.inference_engine.base import FileInfo
     from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
 
@@ -94,7 +95,7 @@ def shipped_recogniser(engine) -> Path:
     info = OrtInferSession.get_model_url(FileInfo(engine_type=rec.engine_type, ocr_version=rec.ocr_version,
                                                   task_type=rec.task_type, lang_type=rec.lang_type,
                                                   model_type=rec.model_type))
-    return Path(engine.cfg.Global.model_root_dir) / Path(info["model_dir"]).name
+    return Path(engine.cfg.Global.model_root_dir) / Path(info["model_dir"]).name, str(info["SHA256"])
 
 
 LARGE_PAGE_PX = 2400  # A4 at 200 dpi and above
@@ -171,7 +172,7 @@ class RapidOcrEngine(OcrEngine):
         """Have the instance load the recogniser narrowed to Latin script (``narrowed_recogniser``); should it
         not be derivable here (a read-only models folder), the shipped one is kept and the log says why."""
         try:
-            engine.cfg.Rec.model_path = str(narrowed_recogniser(shipped_recogniser(engine),
+            engine.cfg.Rec.model_path = str(narrowed_recogniser(*shipped_recogniser(engine),
                                                                 self.settings.models_dir / "rapidocr"))
         except (OSError, ValueError, ImportError) as error:
             log.warning("OCR keeps the whole recogniser (%s: %s); set SOCRATEXT_MODELS_DIR to a writable folder",
