@@ -187,7 +187,7 @@ def iter_pages(source: SourceFile, options: OcrOptions, settings: Settings) -> I
                 engine = get_ocr_engine(options.engine or settings.ocr_engine, settings)
             while len(reading) >= settings.page_workers:
                 yield _read(reading.popleft())
-            image = np.asarray(page_input.render())
+            image = page_input.render()
             release_freed_memory()  # rendering's copies, freed on this thread: the workers' heaps cannot reuse them
             reading.append(workers.submit(_ocr_handed_over, [image], page_input, engine, settings))
             del image

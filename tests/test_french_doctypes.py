@@ -158,6 +158,17 @@ def test_the_specimen_stamp_is_no_surname(datasets, settings):
     assert result.data["surname"] == "MARTIN"
 
 
+@pytest.mark.datasets
+def test_a_printed_nationality_is_given_as_the_mrz_gives_it(datasets, settings):
+    """The old ID card prints 'Nationalité Française' (the OCR reads 'Francaise'): the value is FRA, the code its
+    MRZ and the passports' give, found in the text it was read from."""
+    document = ocr_document(datasets / "fr_specimens" / "idcard_fr" / "default_sample.jpg", OcrOptions(), settings)
+    result = extract_document(document, SchemaRegistry(settings).get("id_document"), "rules", settings)
+    assert result.data["nationality"] == "FRA"
+    assert "Fran" in result.evidence["/nationality"].source_text
+    assert [check.ok for check in result.checks if check.field == "/nationality"] == [True]
+
+
 def test_label_vocabulary_knows_label_pieces(settings):
     registry = SchemaRegistry(settings)
     card, bill = LabelVocabulary(registry.get("id_document")), LabelVocabulary(registry.get("invoice"))

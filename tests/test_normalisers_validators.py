@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from socratext_llm.extract.normalize import (date_spans, inside_date, normalize_amount, normalize_date, normalize_text,
                                             parse_amount, strip_accents)
+from socratext_llm.french.nationality import KNOWN_CODES, NATIONALITY_CODES, nationality_code
 from socratext_llm.extract.validators import (iban_valid, luhn_valid, nir_valid,
                                               siren_valid, siret_valid)
 
@@ -128,3 +129,24 @@ def test_a_piece_of_a_printed_date_is_inside_a_date(day, form, filler):
 @given(st.text(alphabet="abcdefghij KLMNOP:-", max_size=40), st.text(alphabet="0123456789", min_size=1, max_size=8))
 def test_digits_in_a_text_without_dates_are_never_inside_a_date(words, digits):
     assert not inside_date(digits, f"{words} {digits}")
+
+
+ACCENTED = {"e": "éèê", "c": "ç", "i": "ï"}
+
+
+@given(st.sampled_from(sorted(NATIONALITY_CODES)), st.sampled_from([str.lower, str.upper, str.title]),
+       st.randoms(use_true_random=False), st.sampled_from(["", "Nationalité ", "Nationality / "]))
+def test_a_printed_nationality_gives_its_code_whatever_its_case_and_accents(name, case, random, label):
+    accented = "".join(random.choice([char, *ACCENTED.get(char, "")]) for char in name)
+    assert nationality_code(f"{label}{case(accented)}.") == NATIONALITY_CODES[name]
+
+
+@given(st.sampled_from(sorted(KNOWN_CODES)))
+def test_a_code_stands_for_itself_only_in_capitals(code):
+    assert nationality_code(f"Nationalité {code}") == code
+    assert nationality_code(code.lower()) is None  # 'fra', 'can', 'ind' are words, not codes
+
+
+@given(st.text(alphabet="0123456789 /.-:<", max_size=30))
+def test_no_nationality_named_gives_none(text):
+    assert nationality_code(text) is None

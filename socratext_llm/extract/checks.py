@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .normalize import AMOUNT, CURRENCY_SYMBOLS, normalize_date, normalize_identifier, normalize_text, parse_amount
+from .normalize import (AMOUNT, CURRENCY_SYMBOLS, normalize_date, normalize_identifier, normalize_nationality,
+                        normalize_text, parse_amount)
 from .result import Check
 from ..french.mrz import mrz_errors
 from .schemas import HINT, DocumentType, data_validator
@@ -91,6 +92,7 @@ class GroundingIndex:
         pieces = (piece for line in text.splitlines()  # a line may hold several dates ('du ... au ...')
                   for piece in re.split(r"\bau\b|\bto\b|-\s", line))
         self.dates = {date for date in map(normalize_date, pieces) if date}
+        self.nationalities = {code for code in map(normalize_nationality, text.split()) if code}
 
     def contains(self, value: Any, field: dict) -> bool:
         hints = field.get("x-socratext", {})
@@ -103,6 +105,8 @@ class GroundingIndex:
             return (normalize_date(text) or text) in self.dates
         if hints.get("normalizer") in ("siret", "siren", "iban", "nir", "bic", "identifier"):
             return normalize_identifier(re.sub(r"[^\w]", "", text)) in self.compact
+        if hints.get("normalizer") == "nationality":  # 'FRA' from a printed 'Française'
+            return text.upper() in self.nationalities
         if hints.get("normalizer") == "currency":  # 'EUR' from a printed '€'
             return text.lower() in self.loose.split() or any(
                 symbol in self.raw for symbol, code in CURRENCY_SYMBOLS.items() if code == text.upper())

@@ -185,6 +185,12 @@ def normalize_currency(text: str) -> str | None:
     return code if re.fullmatch(r"[A-Z]{3}", code) else None
 
 
+def normalize_nationality(text: str) -> str | None:
+    """The ISO alpha-3 code of the nationality a text names ('Française' → FRA), as an MRZ prints it."""
+    from ..french.nationality import nationality_code  # the table is French documents' knowledge
+    return nationality_code(text)
+
+
 NORMALISERS = {
     "date": normalize_date,
     "amount": normalize_amount,
@@ -195,6 +201,7 @@ NORMALISERS = {
     "bic": lambda text: normalize_identifier(text) or None,
     "postcode": normalize_postcode,
     "currency": normalize_currency,
+    "nationality": normalize_nationality,
     "identifier": lambda text: normalize_identifier(text) or None,
     "text": lambda text: " ".join(text.split()) or None,
 }

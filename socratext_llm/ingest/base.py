@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 
@@ -70,7 +71,7 @@ class PageInput:
     width_pt: float
     height_pt: float
     dpi: float
-    render: Callable[[], Image.Image]
+    render: Callable[[], np.ndarray]  # the page as an RGB array
     text_layer: list[TextLayerBlock] | None = None
     # raster images placed on a text-layer page (with their boxes in points): where a 2D-Doc is looked for
     embedded_images: Callable[[], list[tuple[Image.Image, tuple[float, float, float, float]]]] | None = None

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import CorruptInputError, InputTooLargeError
@@ -95,7 +96,7 @@ class ImageSource(SourceFile):
                             dpi=dpi, render=self._renderer(index))
 
     def _renderer(self, index: int):
-        def render() -> Image.Image:
+        def render() -> np.ndarray:
             try:
                 with open_image(self.path) as image, (c_stderr_silenced() if self.media_type == "image/tiff"
                                                       else nullcontext()):
@@ -103,7 +104,7 @@ class ImageSource(SourceFile):
                     image.load()
                     if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
                         image = ImageOps.exif_transpose(image)
-                    return image if image.mode == "RGB" else image.convert("RGB")
+                    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
             except Image.DecompressionBombError as error:
                 raise InputTooLargeError(f"{display_name(self.path)}: image too large to open safely") from error
             except (OSError, SyntaxError, EOFError) as error:

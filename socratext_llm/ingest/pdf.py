@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pymupdf
 from PIL import Image
 
@@ -336,10 +337,10 @@ class PdfSource(SourceFile):
                 for level, title, page in toc if int(page) >= 1 and str(title).strip()]
 
     def _renderer(self, index: int, dpi: int):
-        def render() -> Image.Image:
+        def render() -> np.ndarray:
             try:
                 pix = self.doc.load_page(index).get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
-                image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+                image = np.frombuffer(pix.samples_mv, np.uint8).reshape(pix.height, pix.width, 3).copy()
                 del pix
                 release_store()
                 return image
