@@ -24,7 +24,7 @@ from .layout.sketch import PageSketch, apply_structure, sketch_page
 from .layout.structure import annotate_sketches, cut_blocks
 from .layout.tables import born_digital_tables, stitch_tables
 from .layout.tables.scanned import scanned_tables
-from .memory import release_freed_memory
+from .memory import fewer_collections, release_freed_memory
 from .ocr import OcrEngine, RecognisedLine, get_ocr_engine
 from .ocr.french import correct_french, load_lexicon
 from .preprocess import ink_ratio, prepare_scan, unrotate_box
@@ -215,16 +215,17 @@ def read_pages(source: SourceFile, options: OcrOptions, settings: Settings, keep
     returns the sketches ``annotate_sketches`` decides that structure on."""
     sketches: list[PageSketch] = []
     previous: Page | None = None
-    for page in iter_pages(source, options, settings):
+    with fewer_collections():
+        for page in iter_pages(source, options, settings):
+            if previous is not None:
+                stitch_tables([previous, page])
+                keep(previous)
+            sketches.append(sketch_page(cut_blocks(page)))
+            previous = page
+            if on_page:
+                on_page(len(sketches), source.page_count)
         if previous is not None:
-            stitch_tables([previous, page])
             keep(previous)
-        sketches.append(sketch_page(cut_blocks(page)))
-        previous = page
-        if on_page:
-            on_page(len(sketches), source.page_count)
-    if previous is not None:
-        keep(previous)
     return sketches
 
 

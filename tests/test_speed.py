@@ -15,7 +15,8 @@ from socratext_llm.bench.speed import measure_in_fresh_process, render_markdown,
 from socratext_llm.document import BBox
 from socratext_llm.ingest import open_source
 from socratext_llm.ocr.orientation import page_turn, upright_turn
-from socratext_llm.pipeline import OcrOptions, _grid, iter_pages, ocr
+from socratext_llm.memory import READING_GC_THRESHOLDS, fewer_collections
+from socratext_llm.pipeline import OcrOptions, _grid, iter_pages, ocr, ocr_document
 from socratext_llm.preprocess import rotate_quarter
 
 
@@ -161,3 +162,24 @@ def test_openvino_runtime_reads_pages_in_parallel_as_onnxruntime_does(tmp_path, 
     assert [page.index for page in pages] == [0, 1, 2]
     assert all(fuzz.ratio(page.text, reference) > 97 for page in pages)
     assert all("QUITTANCE DE LOYER" in page.text for page in pages)
+
+
+def test_cycles_are_collected_less_often_while_pages_are_read_and_as_before_after(example_pdf, settings):
+    before = gc.get_threshold()
+    during = []
+    document = ocr_document(example_pdf, OcrOptions(), settings, on_page=lambda done, total: during.append(
+        gc.get_threshold()))
+    assert during == [READING_GC_THRESHOLDS] * len(document.pages) and "QUITTANCE" in document.pages[0].text
+    assert gc.get_threshold() == before
+
+
+def test_the_last_reader_out_puts_the_thresholds_back():
+    """Documents read at once (the service's threads) share the setting: the first one out leaves it."""
+    before = gc.get_threshold()
+    first, second = fewer_collections(), fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == READING_GC_THRESHOLDS
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
