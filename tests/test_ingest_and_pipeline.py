@@ -10,7 +10,7 @@ from PIL import Image
 from socratext_llm import ocr
 from socratext_llm.document import Document
 from socratext_llm.ingest import sniff_media_type
-from socratext_llm.ingest.pdf import has_real_text
+from socratext_llm.ingest.pdf import MIN_REAL_TEXT_CHARS, has_real_text
 
 
 def word_texts(document: Document) -> list[str]:
@@ -132,7 +132,9 @@ def test_page_turned_a_quarter_is_put_upright(tmp_path, example_scan, settings):
     ("Page entièrement numérisée mais avec une vraie couche texte issue d'un OCR", 1.0, True),
 ])
 def test_text_layer_quality(text, cover, real):
-    assert has_real_text(text, cover) is real
+    asked = []
+    assert has_real_text(text, lambda: asked.append(cover) or cover) is real
+    assert len(asked) == (1 if 0 < len("".join(text.split())) < MIN_REAL_TEXT_CHARS else 0)  # placed only for a little text
 
 
 def test_pages_are_streamed_one_at_a_time(tmp_path, example_scan, settings):

@@ -5,7 +5,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -50,10 +50,11 @@ def readable_ratio(text: str) -> float:
     return good / len(text)
 
 
-def has_real_text(text: str, image_cover: float) -> bool:
-    """Whether a page's text layer can be trusted instead of OCR."""
+def has_real_text(text: str, image_cover: Callable[[], float]) -> bool:
+    """Whether a page's text layer can be trusted instead of OCR (``image_cover`` is asked only of a page with
+    a little text: placing its images costs a second text page)."""
     stripped = LEADER_DOTS.sub("", "".join(text.split()))
-    if len(stripped) < MIN_REAL_TEXT_CHARS and image_cover >= LARGE_IMAGE_COVER:
+    if stripped and len(stripped) < MIN_REAL_TEXT_CHARS and image_cover() >= LARGE_IMAGE_COVER:
         return False  # a scan with a stamp or page number drawn as text
     if not stripped:
         return False
@@ -316,7 +317,7 @@ class PdfSource(SourceFile):
                         f"{display_name(self.path)}: page {index + 1} is {rect.width:.0f}x{rect.height:.0f} pt, "
                         f"over the limit of {self.settings.max_page_side_pt:.0f} pt")
                 raw = raw_text_layer(page)
-                layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), image_cover_ratio(page)) \
+                layer = text_layer_blocks(raw) if has_real_text(raw_text(raw), lambda: image_cover_ratio(page)) \
                     or draws_nothing(page) else None
                 drawings = vector_paths(page) if layer else []
             except (*PYMUPDF_ERRORS, MemoryError) as error:

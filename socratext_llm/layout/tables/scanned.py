@@ -129,8 +129,10 @@ def ruled_grid_regions(image: np.ndarray, min_width_px: float = 60, min_height_p
     height, width = binary.shape
     horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, width // 30), 1)))
     vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(20, height // 60))))
-    grid = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     crossings = cv2.dilate(horizontal, np.ones((5, 5), np.uint8)) & cv2.dilate(vertical, np.ones((5, 5), np.uint8))
+    if not cv2.countNonZero(crossings):
+        return []  # no stroke crosses another (a page of prose): no grid, and its components are not worth labelling
+    grid = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grid)
     regions = []
     for label in range(1, count):
