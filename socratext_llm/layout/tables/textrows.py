@@ -41,10 +41,6 @@ class TextRow:
         return self.box.height
 
 
-def _vertical_overlap(a: BBox, b: BBox) -> float:
-    return max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0)) / max(1e-6, min(a.height, b.height))
-
-
 def _crosses_rule(left: BBox, right: BBox, verticals: list[Rule]) -> bool:
     middle = (min(left.y1, right.y1) + max(left.y0, right.y0)) / 2
     return any(left.x1 - 1 <= rule.position <= right.x0 + 1 and rule.start - 1 <= middle <= rule.end + 1
@@ -62,34 +58,41 @@ def _splits(left: Word, right: Word, height: float) -> bool:
     return False
 
 
+def _rows_of(words: list[Word], indices: list[int]) -> list[tuple[list[int], list[float]]]:
+    """Words grouped in rows, by middle height: a word joins one of the last three rows when it overlaps that
+    row's extent over half the lower height, else starts a row. Extents are plain
+    lists: this runs over every word of a page, twice."""
+    rows: list[tuple[list[int], list[float]]] = []
+    for index in sorted(indices, key=lambda i: words[i].bbox.y0 + words[i].bbox.y1):
+        box = words[index].bbox
+        x0, y0, x1, y1 = box.x0, box.y0, box.x1, box.y1
+        for members, extent in reversed(rows[-3:]):
+            shared = min(extent[3], y1) - max(extent[1], y0)
+            if max(0.0, shared) / max(1e-6, min(extent[3] - extent[1], y1 - y0)) >= 0.5:
+                members.append(index)
+                extent[:] = min(extent[0], x0), min(extent[1], y0), max(extent[2], x1), max(extent[3], y1)
+                break
+        else:
+            rows.append(([index], [x0, y0, x1, y1]))
+    return rows
+
+
 def text_rows(words: list[Word], indices: list[int], rules: list[Rule]) -> list[TextRow]:
     """The chosen words (positions in ``words``) as rows top to bottom, each cut into segments."""
     verticals = [rule for rule in rules if not rule.horizontal]
-    rows: list[list[int]] = []
-    row_boxes: list[BBox] = []
-    for index in sorted(indices, key=lambda i: (words[i].bbox.y0 + words[i].bbox.y1) / 2):
-        box = words[index].bbox
-        for number in range(len(rows) - 1, max(-1, len(rows) - 4), -1):
-            if _vertical_overlap(row_boxes[number], box) >= 0.5:
-                rows[number].append(index)
-                row_boxes[number] = row_boxes[number].union(box)
-                break
-        else:
-            rows.append([index])
-            row_boxes.append(box)
     result = []
-    for members, box in zip(rows, row_boxes):
+    for members, (x0, y0, x1, y1) in _rows_of(words, indices):
         members.sort(key=lambda i: words[i].bbox.x0)
         height = statistics.median(words[i].bbox.height for i in members)
-        crossing = [rule for rule in verticals if rule.start - 1 <= box.y1 and box.y0 <= rule.end + 1]
+        crossing = [rule for rule in verticals if rule.start - 1 <= y1 and y0 <= rule.end + 1]
         segments: list[list[int]] = [[members[0]]]
         for previous, current in itertools.pairwise(members):
             left, right = words[previous].bbox, words[current].bbox
-            if _splits(words[previous], words[current], height) or _crosses_rule(left, right, crossing):
+            if _splits(words[previous], words[current], height) or (crossing and _crosses_rule(left, right, crossing)):
                 segments.append([current])
             else:
                 segments[-1].append(current)
-        result.append(TextRow(box=box, segments=[
+        result.append(TextRow(box=BBox(x0=x0, y0=y0, x1=x1, y1=y1), segments=[
             Segment(words=segment, box=BBox.enclosing([words[i].bbox for i in segment]),
                     text=" ".join(words[i].text for i in segment)) for segment in segments]))
     result.sort(key=lambda row: row.box.y0)
