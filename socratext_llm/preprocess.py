@@ -62,20 +62,22 @@ def ink_ratio(image: np.ndarray) -> float:
 def estimate_skew(image: np.ndarray) -> float:
     """Angle (degrees, counter-clockwise positive) that makes text lines horizontal.
 
-    Projection-profile search: rows of an upright page alternate between ink and
-    paper, so the row sums are most uneven at the right angle.
+    Projection-profile search: rows of an upright page alternate between ink and paper, so the row sums are
+    most uneven at the right angle. Each angle's profile counts the ink pixels by the row the rotation takes
+    them to (the rotation of the whole mask, as ``rotate_small`` would turn it, cost twice as much).
     """
     mask = ink_mask(resize(image, downscale_factor(image, SKEW_ANALYSIS_SIDE)))
     if mask.mean() < 0.002:
         return 0.0
     height, width = mask.shape
-    centre = (width / 2, height / 2)
+    rows, columns = np.nonzero(mask)
+    across, down = columns.astype(np.float32) - width / 2, rows.astype(np.float32) - height / 2
 
     def score(angle: float) -> float:
-        matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
-        rotated = cv2.warpAffine(mask, matrix, (width, height), flags=cv2.INTER_NEAREST)
-        profile = cv2.reduce(rotated, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32F).ravel()
-        return float(np.square(np.diff(profile)).sum())
+        radians = np.deg2rad(angle)
+        turned = np.floor(np.cos(radians) * down - np.sin(radians) * across + height / 2 + 0.5).astype(np.int64)
+        profile = np.bincount(turned[(turned >= 0) & (turned < height)], minlength=height)
+        return float(np.square(np.diff(profile.astype(np.float64))).sum())
 
     coarse = np.arange(-SKEW_SEARCH_DEG, SKEW_SEARCH_DEG + 1e-6, 0.5)
     best = max(coarse, key=score)
