@@ -39,5 +39,6 @@ extraction_engines: Registry[ExtractionEngine] = Registry(
 
 @lru_cache(maxsize=8)
 def get_extraction_engine(name: str, settings: Settings) -> ExtractionEngine:
-    """One instance per name and settings: models and clients are built once per process."""
+    """A new engine of that name for these settings (one is built for every document: engines are light, and
+    the local model the outlines engine holds is loaded once per process)."""
     return extraction_engines.get(name)(settings)

@@ -10,6 +10,7 @@ from ..french.authority import MACHINE_READ
 from ..pipeline import OcrOptions, ocr_document
 from ..settings import Settings, load_settings
 from .base import FieldValues, get_extraction_engine
+from .engines.rules import RulesEngine
 from .classify import guess_doctype
 from .checks import consistency_checks, domain_checks, grounding_checks, schema_checks, several_documents_checks
 from .confidence import calibration_of, review_threshold_of, score_evidence
@@ -75,7 +76,7 @@ def several_documents(document: Document, doctype: DocumentType, values: FieldVa
     numbering = doctype.schema.get("x-socratext", {}).get("document_number")
     if numbering not in doctype.fields or len(document.pages) < 2:
         return []
-    numbers = get_extraction_engine("rules", settings).numbers_by_page(document, doctype, numbering)
+    numbers = RulesEngine(settings).numbers_by_page(document, doctype, numbering)
     return several_documents_checks(numbers, values.evidence, values.data.get(numbering), numbering)
 
 

@@ -2,6 +2,7 @@
 or a transformers folder). No hub is reachable here: the model is a local path."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from ...document import Document
@@ -19,8 +20,10 @@ from ..textmatch import placed_lines
 WHITESPACE = r"[ ]?"  # bounded: an unbounded whitespace rule lets a weak model ramble forever
 
 
+@functools.lru_cache(maxsize=1)
 def load_local_model(path: Path):
-    """An outlines model from a local GGUF file or transformers folder."""
+    """An outlines model from a local GGUF file or transformers folder, loaded once per process (an engine is
+    built for every document)."""
     import outlines
 
     if path.is_file() and path.suffix == ".gguf":

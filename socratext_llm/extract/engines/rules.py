@@ -331,9 +331,13 @@ def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine, str]]:
     taken as a value is no key."""
     pairs = []
     values: set[int] = set()
+    by_page: dict[int, list[PlacedLine]] = {}
+    for placed in reader.lines:  # neighbours are looked for on the key's page only: a long form stays linear in pages
+        by_page.setdefault(placed.page, []).append(placed)
     for placed in reader.lines:
         if id(placed) in values:
             continue
+        page_lines = by_page[placed.page]
         text = placed.text.strip()
         match = KEY_VALUE.match(text)
         if match:
@@ -341,10 +345,10 @@ def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine, str]]:
             pairs.append((key, match.group(2).strip(), placed, "label" if _is_words(key) else "form"))
             continue
         if text.endswith(":"):
-            neighbour = right_neighbour(reader.lines, placed) or next(iter(lines_below(reader.lines, placed, 1)), None)
+            neighbour = right_neighbour(page_lines, placed) or next(iter(lines_below(page_lines, placed, 1)), None)
             how = "label" if _is_words(text) else "form"
         elif _short_key(text):
-            neighbour = right_neighbour(reader.lines, placed)
+            neighbour = right_neighbour(page_lines, placed)
             if neighbour is None or neighbour.bbox.x0 - placed.bbox.x1 > BESIDE_GAP * placed.bbox.height:
                 continue
             how = "beside"
