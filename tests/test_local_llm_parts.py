@@ -165,6 +165,9 @@ def test_hybrid_asks_only_what_rules_could_not_settle(receipt, settings):
     form = registry.get("form_kv")
     pairs = get_extraction_engine("rules", settings).extract(document, form)
     assert pairs.data["pairs"] and fields_to_ask(form, pairs, 0.6) == []  # found, confident: rules' pairs stand
+    unsure = FieldValues(pairs.data, {k: v.model_copy(update={"confidence": 0.3}) for k, v in pairs.evidence.items()})
+    assert fields_to_ask(form, unsure, 0.6) == []  # found but unsure: still theirs (the 1.5B model's pairs are worse)
+    assert fields_to_ask(form, FieldValues({"pairs": []}, {}), 0.6) == ["pairs"]  # none found: the LLM is asked
 
 
 def test_hybrid_merge_policy_on_a_real_rules_result(receipt, settings):

@@ -59,6 +59,8 @@ def fields_to_ask(doctype: DocumentType, rules: FieldValues, review_confidence: 
         if _authority(rules.evidence, name) or strategy in NOT_ASKED_STRATEGIES:
             continue
         value, confidence = rules.data.get(name), _confidence(rules.evidence, name)
+        if strategy == "key_values" and not empty(value):
+            continue
         if empty(value) or validates(value, field) is False or (confidence is not None and confidence < review_confidence):
             asked.append(name)
     return asked
