@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from socratext_llm.export import to_markdown
 from socratext_llm.layout import paragraph_text, paragraphs
+from socratext_llm.layout.structure import PAGE_NUMBER
 from socratext_llm.layout.text_flow import join_lines, sentences, split_sentences, strip_bullet
 from socratext_llm.pipeline import OcrOptions, ocr_document
 
@@ -164,3 +165,15 @@ def test_markdown_keeps_the_printed_lines_of_a_scanned_form(example_scan, settin
     assert re.search(r"Bailleur ?: Mme Hélène Durand, 12 rue des Lilas, 69003 Lyon\nLocataire ?: M\. François Lefèvre\n",
                      markdown)
     assert "propriétaire du logement désigné ci-dessus, déclare avoir reçu" in markdown
+
+
+@given(st.sampled_from(["{n}", "- {n} -", "Page {n}", "p. {n}", "{n}/{t}", "Page {n} de {t}", "page {n} of {t}",
+                        "— Page {n} sur {t} —", "PAGE {n}/{t}."]), st.integers(1, 9999), st.integers(1, 9999))
+def test_one_pattern_knows_a_page_number_however_it_is_printed(form, number, total):
+    """The structure drops it as running furniture; the extraction never takes it for a header value."""
+    assert PAGE_NUMBER.match(form.format(n=number, t=total))
+
+
+@pytest.mark.parametrize("text", ["Total 12", "12 rue de la Paix", "Page de garde", "Pages 2 à 4", "Article 12 de la loi"])
+def test_text_with_a_number_is_no_page_number(text):
+    assert not PAGE_NUMBER.match(text)

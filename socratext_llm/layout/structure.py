@@ -20,7 +20,10 @@ from .text_flow import ends_mid_sentence, ends_sentence, join_lines, strip_bulle
 FURNITURE_BAND = 0.1  # share of the page height, top and bottom, where running headers and footers sit
 MIN_REPEATS = 2
 REPEAT_SHARE = 0.3
-PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[-–]?\s*\d{1,4}\s*(?:/\s*\d{1,4})?\s*[-–]?\s*$", re.IGNORECASE)
+# a page's number as printed in its margin ('12', '- 3 -', 'Page 2', 'p. 4', '3/10', 'Page 2 de 2', 'page 1 of 3'):
+# running furniture for the structure, and never a value for the extraction's header fields
+PAGE_NUMBER = re.compile(r"^\W*(?:(?:page|p\.)\s*)?[-–]?\s*\d{1,4}\s*(?:(?:/|sur|de|of|von)\s*\d{1,4})?\s*[-–]?\W*$",
+                         re.IGNORECASE)
 CAPTION = re.compile(r"^\s*(?:Tableau|Table|Figure|Fig\.|Graphique|Schéma|Illustration|Encadré)\s+\d+[a-z]?\s*[.:–-]",
                      re.IGNORECASE)
 MARGIN_CELL_CHARS = 12  # a grade or a number printed in a cell beside the text ('AE', 'B', 'R.12')

@@ -17,6 +17,7 @@ from ...french.authority import apply_machine_readable, mrz_field
 from ...french.invoice import apply_invoice_rules
 from ...has.model import Statement
 from ...has.statements import extract_metadata, extract_statements
+from ...layout.structure import PAGE_NUMBER
 from .. import user_patterns
 from ..normalize import AMOUNT, inside_date, normalize_amount, normalize_date, parse_amount
 from ..base import ExtractionEngine, FieldValues, extraction_engines
@@ -51,7 +52,6 @@ LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
-PAGE_MARK = re.compile(r"\W*(?:page|p\.)\s*\d{1,4}(?:\s*(?:/|sur|de|of|von)\s*\d{1,4})?\W*", re.IGNORECASE)
 LEADING_QUANTITY = re.compile(r"^([1-9]\d?)\s*[xX×]?\s+(\S.*[A-Za-zÀ-ÿ].*)$")
 ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
 
@@ -271,7 +271,7 @@ def _header(reader: Reader, field: dict, hints: dict) -> tuple[str, PlacedLine] 
     skips = hints.get("skip_patterns", [])
     rows = [row for row in rows  # 'Company Reg No.: 75495-W', '(CO. NO. JM0195368-D)', 'INVOICE', 'Page 2 de 2'
             if not LABELLED_CODE.fullmatch(_row_text(row)) and not _matches_any(skips, _row_text(row))
-            and not reader.is_label(_row_text(row)) and not PAGE_MARK.fullmatch(_row_text(row))]
+            and not reader.is_label(_row_text(row)) and not PAGE_NUMBER.match(_row_text(row))]
     keywords = hints.get("keywords", [])
     keyworded = [i for i, row in enumerate(rows) if any(contains_any(p, keywords) for p in row)]
     wordy = [i for i, row in enumerate(rows)
