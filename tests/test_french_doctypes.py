@@ -167,6 +167,9 @@ def test_a_printed_nationality_is_given_as_the_mrz_gives_it(datasets, settings):
     assert result.data["nationality"] == "FRA"
     assert "Fran" in result.evidence["/nationality"].source_text
     assert [check.ok for check in result.checks if check.field == "/nationality"] == [True]
+    licence = ocr_document(datasets / "fr_specimens" / "driver_license" / "default_sample.jpg", OcrOptions(), settings)
+    unlabelled = extract_document(licence, SchemaRegistry(settings).get("id_document"), "rules", settings)
+    assert unlabelled.data["nationality"] is None  # its 'USA' names the issuer: without the label, no nationality
 
 
 def test_label_vocabulary_knows_label_pieces(settings):
