@@ -5,6 +5,7 @@ against the document text, so an invented value is flagged, never silent.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -92,7 +93,12 @@ class GroundingIndex:
         pieces = (piece for line in text.splitlines()  # a line may hold several dates ('du ... au ...')
                   for piece in re.split(r"\bau\b|\bto\b|-\s", line))
         self.dates = {date for date in map(normalize_date, pieces) if date}
-        self.nationalities = {code for code in map(normalize_nationality, text.split()) if code}
+
+    @functools.cached_property
+    def nationalities(self) -> set[str]:
+        """Codes of the nationalities the text names, worked out only for a document that has such a field
+        (every word is looked up: a 300-page recommendation has no need of it)."""
+        return {code for code in map(normalize_nationality, self.raw.split()) if code}
 
     def contains(self, value: Any, field: dict) -> bool:
         hints = field.get("x-socratext", {})
