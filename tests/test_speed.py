@@ -14,8 +14,8 @@ from PIL import Image
 from socratext_llm.bench.speed import measure_in_fresh_process, render_markdown, run_speed_benchmark
 from socratext_llm.document import BBox
 from socratext_llm.ingest import open_source
-from socratext_llm.ocr.orientation import page_turn, upright_turn
 from socratext_llm.memory import READING_GC_THRESHOLDS, fewer_collections
+from socratext_llm.ocr.orientation import page_turn, upright_turn
 from socratext_llm.pipeline import OcrOptions, _grid, iter_pages, ocr, ocr_document
 from socratext_llm.preprocess import rotate_quarter
 
@@ -116,9 +116,9 @@ def test_bench_speed_writes_its_figures(tmp_path, datasets, settings):
 def test_detecting_first_reads_small_text_as_reading_twice_did(example_scan, settings):
     """RapidOCR detects, then reads once at the right size; the generic engine path reads the page as it
     is and again enlarged. Same lines, boxes in the given image's pixels."""
+    from socratext_llm.imaging import resize
     from socratext_llm.ocr import get_ocr_engine
     from socratext_llm.ocr.base import OcrEngine, enlargement
-    from socratext_llm.preprocess import resize
 
     engine = get_ocr_engine("rapidocr", settings)
     small = resize(np.asarray(Image.open(example_scan).convert("RGB")), 0.25)
@@ -183,3 +183,65 @@ def test_the_last_reader_out_puts_the_thresholds_back():
     assert gc.get_threshold() == READING_GC_THRESHOLDS
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+@given(st.lists(st.integers(1, 5000), max_size=80), st.integers(1, 8), st.floats(0, 1))
+def test_recognition_batches_hold_every_crop_once_and_only_crops_of_similar_width(widths, size, slack):
+    from socratext_llm.ocr.engines.rapidocr_engine import similar_width_batches
+
+    batches = similar_width_batches(widths, size, slack)
+    assert sorted(index for batch in batches for index in batch) == list(range(len(widths)))
+    for batch in batches:
+        assert 1 <= len(batch) <= size
+        assert max(widths[i] for i in batch) <= min(widths[i] for i in batch) * (1 + slack)
+    firsts = [widths[batch[0]] for batch in batches]
+    assert firsts == sorted(firsts)  # narrowest first, as RapidOCR reads them
+
+
+def test_batched_recognition_gives_each_crop_its_own_text_in_the_order_given(example_scan, settings):
+    """Crops of the example scan's lines, read through the batching by width: the same texts, in the same
+    order, whatever order they are handed over in."""
+    from socratext_llm.ocr import get_ocr_engine
+
+    engine = get_ocr_engine("rapidocr", settings).engine
+    page = np.asarray(Image.open(example_scan).convert("RGB"))[:, :, ::-1].copy()
+    prepared, record = engine.preprocess_img(page)
+    crops, _ = engine.detect_and_crop(prepared, record)
+    read = engine.recognize_txt(crops)
+    assert len(read.txts) == len(read.scores) == len(read.word_results) == len(crops) > 10
+    assert any("QUITTANCE" in text for text in read.txts)
+    backwards = engine.recognize_txt(crops[::-1])
+    assert list(backwards.txts) == list(read.txts)[::-1]
+
+
+def test_a_page_a_pixel_over_the_ocr_bound_keeps_its_size_and_a_larger_one_is_brought_to_it(settings):
+    from socratext_llm.preprocess import prepare_scan
+
+    page = np.full((settings.max_ocr_side_px + 1, 800, 3), 255, np.uint8)
+    assert prepare_scan(page, settings).image.shape == page.shape
+    larger = np.full((settings.max_ocr_side_px * 2, 800, 3), 255, np.uint8)
+    prepared = prepare_scan(larger, settings)
+    assert prepared.image.shape[0] == settings.max_ocr_side_px and prepared.scale == 0.5
+
+
+@given(st.integers(1, 300), st.integers(1, 300), st.floats(0.01, 3), st.integers(0, 255))
+def test_resize_gives_the_rounded_size_and_keeps_a_plain_image_plain(height, width, scale, grey):
+    from socratext_llm.imaging import resize
+
+    image = np.full((height, width), grey, np.uint8)
+    resized = resize(image, scale)
+    assert resized.shape == (max(1, round(height * scale)), max(1, round(width * scale)))
+    assert np.all(resized == grey)
+
+
+def test_shrinking_by_halves_first_stays_within_two_grey_levels_of_one_area_average(example_scan):
+    """The analysis copies (deskew, orientation, blank pages) are 800 to 1,200 px, or 256 px across."""
+    import cv2
+
+    from socratext_llm.imaging import resize
+
+    page = np.asarray(Image.open(example_scan).convert("L"))  # 2339 × 1653: odd, the last row dropped
+    for scale in (0.3, 0.12):
+        ours = resize(page, scale)
+        direct = cv2.resize(page, (ours.shape[1], ours.shape[0]), interpolation=cv2.INTER_AREA)
+        assert np.abs(ours.astype(int) - direct.astype(int)).mean() < 2.0

@@ -345,3 +345,14 @@ def test_icdar_pages_with_tables_are_rendered_as_scans_for_the_speed_bench(tmp_p
 def test_bench_tables_refuses_an_unknown_suite():
     result = run_cli("bench", "tables", "--suite", "camelot")
     assert result.returncode == 2 and "unknown suite camelot" in result.stderr
+
+
+def test_a_few_crossing_strokes_are_no_grid_and_a_ruled_grid_still_is():
+    """Under six crossings no region can be a grid (two rows of two cells): the page is not labelled."""
+    image = np.full((600, 900, 3), 255, np.uint8)
+    image[300:302, 100:800] = 0  # an underline, and strokes across it: five crossings
+    for x in (150, 300, 450, 600, 750):
+        image[150:450, x:x + 2] = 0
+    assert ruled_grid_regions(image) == []
+    image[420:422, 100:800] = 0  # a second rule: ten crossings, a grid
+    assert len(ruled_grid_regions(image)) == 1

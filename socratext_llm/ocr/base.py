@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..imaging import resize
 from ..settings import Settings
 
 Box = tuple[float, float, float, float]
@@ -59,8 +60,6 @@ class OcrEngine(ABC):
 
     def read_enlarged(self, image: np.ndarray, factor: float) -> list[RecognisedLine]:
         """Lines of ``image`` read at ``factor`` times its size, boxes brought back to its pixels."""
-        from ..preprocess import resize  # preprocess imports this package (page orientation)
-
         lines = self.recognise_page(resize(image, factor), small_text=True)
         for line in lines:
             line.box = scaled_box(line.box, 1 / factor)

@@ -13,10 +13,10 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ..errors import EngineUnavailableError
+from ..imaging import resize
 
 MODEL_SIDE = 224
 SHORT_SIDE = 256
@@ -48,8 +48,7 @@ def orientation_crops(image: np.ndarray) -> np.ndarray:
     """The model's input: CROPS squares spread along the page's long side, normalised, N×3×224×224."""
     height, width = image.shape[:2]
     factor = SHORT_SIDE / min(height, width)
-    small = cv2.resize(image, (max(MODEL_SIDE, round(width * factor)), max(MODEL_SIDE, round(height * factor))),
-                       interpolation=cv2.INTER_AREA)
+    small = resize(image, factor)  # its short side SHORT_SIDE, above MODEL_SIDE
     height, width = small.shape[:2]
     crops = []
     for index in range(CROPS):

@@ -33,6 +33,7 @@ NMS_IOU = 0.45
 REGION_PAD_PX = 8
 MIN_REGION_WORDS = 4  # a table prints two rows of two cells at least
 MIN_SIDE_BY_SIDE_ROWS = 3  # a header and two rows of two columns
+MIN_GRID_CROSSINGS = 6  # where two rows of two cells meet their rules
 SPAN = re.compile(r'(colspan|rowspan)="(\d+)"')
 
 
@@ -122,6 +123,12 @@ def _without_nested(regions: list[Region]) -> list[Region]:
     return kept
 
 
+def _crossing_count(crossings: np.ndarray) -> int:
+    """Separate crossings on the page, labelled within the box that holds them all (mostly a small part)."""
+    x, y, w, h = cv2.boundingRect(crossings)
+    return cv2.connectedComponents(crossings[y:y + h, x:x + w])[0] - 1 if w and h else 0
+
+
 def ruled_grid_regions(image: np.ndarray, min_width_px: float = 60, min_height_px: float = 15) -> list[Region]:
     """Boxes of ruled grids: long horizontal and vertical strokes (morphological opening) that cross."""
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
@@ -130,8 +137,8 @@ def ruled_grid_regions(image: np.ndarray, min_width_px: float = 60, min_height_p
     horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, width // 30), 1)))
     vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(20, height // 60))))
     crossings = cv2.dilate(horizontal, np.ones((5, 5), np.uint8)) & cv2.dilate(vertical, np.ones((5, 5), np.uint8))
-    if not cv2.countNonZero(crossings):
-        return []  # no stroke crosses another (a page of prose): no grid, and its components are not worth labelling
+    if _crossing_count(crossings) < MIN_GRID_CROSSINGS:
+        return []  # too few strokes cross (a page of prose, an underlined word): no grid, and nothing worth labelling
     grid = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grid)
     regions = []
@@ -141,7 +148,7 @@ def ruled_grid_regions(image: np.ndarray, min_width_px: float = 60, min_height_p
             continue
         crossing_count = cv2.connectedComponents((crossings[y:y + h, x:x + w] > 0).astype(np.uint8)
                                                  & (labels[y:y + h, x:x + w] == label).astype(np.uint8))[0] - 1
-        if crossing_count >= 6:  # at least two rows of two cells
+        if crossing_count >= MIN_GRID_CROSSINGS:
             regions.append(Region(BBox(x0=float(x), y0=float(y), x1=float(x + w), y1=float(y + h)), 1.0))
     return regions
 

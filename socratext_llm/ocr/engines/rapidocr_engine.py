@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import math
 import threading
 from pathlib import Path
 
@@ -55,6 +56,45 @@ def words_from_tokens(text: str, tokens, line_box: Box, confidence: float) -> li
 
 
 _PATCHING = threading.Lock()
+RECOGNITION_BATCH = 6  # RapidOCR's batch size
+BATCH_WIDTH_SLACK = 0.1
+
+
+def similar_width_batches(widths: list[int], size: int = RECOGNITION_BATCH,
+                          slack: float = BATCH_WIDTH_SLACK) -> list[list[int]]:
+    """Indices of line crops in batches of at most ``size``, narrowest first, the widest of a batch at most
+    ``1 + slack`` times its narrowest (widths as the recogniser reads them: 48 px high, padded to its minimum).
+
+    RapidOCR pads a batch to its widest crop: that padding costs columns, and it changes what the model reads
+    (FUNSD word precision and recall 0.6 point lower with RapidOCR's batches of six of any width).
+    """
+    batches: list[list[int]] = []
+    for index in sorted(range(len(widths)), key=widths.__getitem__):
+        if batches and len(batches[-1]) < size and widths[index] <= widths[batches[-1][0]] * (1 + slack):
+            batches[-1].append(index)
+        else:
+            batches.append([index])
+    return batches
+
+
+def batched_by_width(recognize_txt, min_width: int):
+    """RapidOCR's ``recognize_txt`` run on batches of crops of similar width (``similar_width_batches``)."""
+    from rapidocr.ch_ppocr_rec import TextRecOutput
+
+    @functools.wraps(recognize_txt)
+    def recognise(crops: list[np.ndarray]):
+        height = 48
+        widths = [max(min_width, math.ceil(height * crop.shape[1] / max(1, crop.shape[0]))) for crop in crops]
+        read: list = [None] * len(crops)
+        elapse = 0.0
+        for batch in similar_width_batches(widths):
+            output = recognize_txt([crops[index] for index in batch])
+            elapse += output.elapse or 0.0
+            for index, text, score, words in zip(batch, output.txts, output.scores, output.word_results, strict=True):
+                read[index] = (text, score, words)
+        texts, scores, words = zip(*read, strict=True) if read else ((), (), ())
+        return TextRecOutput(imgs=crops, txts=texts, scores=list(scores), word_results=words, elapse=elapse)
+    return recognise
 
 
 def rapidocr_detection_sizing() -> tuple[int, str]:
@@ -164,6 +204,7 @@ class RapidOcrEngine(OcrEngine):
         if self.settings.ocr_recogniser_scripts == "latin":
             self._narrow_recogniser(engine)
         without_spinning(engine)
+        engine.recognize_txt = batched_by_width(engine.recognize_txt, self.settings.ocr_min_crop_width_px)
         engine.text_det.__class__ = float32_detector(type(engine.text_det))
         if self.settings.ocr_runtime == "openvino":
             use_openvino(engine, self.settings.ocr_threads)
@@ -203,8 +244,8 @@ class RapidOcrEngine(OcrEngine):
 
         engine = self._large_page if max(image.shape[:2]) >= LARGE_PAGE_PX else self.engine
         engine.update_params(use_det=True, use_cls=False, use_rec=True)
-        original = image[:, :, ::-1].copy()  # BGR in
-        prepared, record = engine.preprocess_img(original)
+        prepared, record = engine.preprocess_img(image)  # brought within RapidOCR's bound, then made BGR:
+        prepared = prepared[:, :, ::-1].copy()  # a copy of the smaller image, not of the page (26 MB at A4 300 dpi)
         try:
             crops, detection = engine.detect_and_crop(prepared, record)
             scale = record["preprocess"]["ratio_h"]
@@ -215,8 +256,8 @@ class RapidOcrEngine(OcrEngine):
             recognition = engine.recognize_txt(crops)
         except RapidOCRError:  # nothing detected, or nothing read
             return []
-        return self._lines(engine.build_final_output(original, detection, TextClsOutput(), recognition, crops,
-                                                     record))
+        return self._lines(engine.build_final_output(image, detection, TextClsOutput(), recognition, crops,
+                                                     record))  # the page's size is all it reads of it
 
     @staticmethod
     def _lines(result) -> list[RecognisedLine]:
