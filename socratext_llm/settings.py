@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     )
     max_pages: int = Field(2000, ge=1, description="Documents with more pages are refused.")
     max_ocr_side_px: int = Field(
-        3508, description="Scans with a longer side are downscaled to it before OCR (A4 at 300 dpi)."
+        3508, description="Scans with a longer side are downscaled to it before OCR (A4 at 300 dpi); up to 2 % over "
+        "it a page keeps its size."
     )
     ocr_detection_side_px: int = Field(
         1280, ge=0, description="Text detection runs on the page scaled down so that its longer side is at most "
