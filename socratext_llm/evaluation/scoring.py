@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from ..field_metrics import is_empty, normalised_match, similarity
 
@@ -73,6 +72,8 @@ def item_similarity(gold: Any, predicted: Any, node: dict, options: ScoringOptio
 
 def align(gold: list, predicted: list, node: dict, options: ScoringOptions) -> list[tuple[int | None, int | None]]:
     """Optimal one-to-one pairs (Hungarian); pairs with nothing in common are left unmatched."""
+    from scipy.optimize import linear_sum_assignment  # a quarter of a second to import, which only lists need
+
     pairs: list[tuple[int | None, int | None]] = []
     if gold and predicted:
         scores = np.array([[item_similarity(g, p, node, options) for p in predicted] for g in gold])
