@@ -1,8 +1,14 @@
-"""Resizing page images, shared by pre-processing, orientation and OCR (which pre-processing itself imports)."""
+"""Grey copies and resizing of page images, shared by pre-processing, orientation, OCR, tables and the code
+readers (pre-processing itself imports the OCR package, so they live below it)."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
+
+
+def grey(image: np.ndarray) -> np.ndarray:
+    """An RGB page as grey levels; a grey one as it is."""
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
 
 
 def resize(image: np.ndarray, scale: float) -> np.ndarray:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .imaging import resize
+from .imaging import grey, resize
 from .ocr.orientation import upright_turn
 from .settings import Settings
 
@@ -42,25 +42,21 @@ def rotate_quarter(image: np.ndarray, clockwise_degrees: int) -> np.ndarray:
     return image if code is None else cv2.rotate(image, code)
 
 
-def gray(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-
-
-def small_gray(image: np.ndarray, max_side: int) -> np.ndarray:
+def small_grey(image: np.ndarray, max_side: int) -> np.ndarray:
     """A grey copy whose longer side is at most max_side: made grey first, a third of the pixels to average."""
-    grey = gray(image)
-    return resize(grey, downscale_factor(grey, max_side))
+    grey_image = grey(image)
+    return resize(grey_image, downscale_factor(grey_image, max_side))
 
 
 def ink_mask(image: np.ndarray) -> np.ndarray:
     """Dark pixels (text) as 1, by Otsu's threshold on the grey image."""
-    _, mask = cv2.threshold(gray(image), 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, mask = cv2.threshold(grey(image), 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     return mask
 
 
 def ink_ratio(image: np.ndarray) -> float:
     """Share of dark pixels, measured on a small copy (blank pages have almost none)."""
-    return float((small_gray(image, 800) < 128).mean())
+    return float((small_grey(image, 800) < 128).mean())
 
 
 def estimate_skew(image: np.ndarray) -> float:
@@ -70,7 +66,7 @@ def estimate_skew(image: np.ndarray) -> float:
     most uneven at the right angle. Each angle's profile counts the ink pixels by the row the rotation takes
     them to (the rotation of the whole mask, as ``rotate_small`` would turn it, cost twice as much).
     """
-    mask = ink_mask(small_gray(image, SKEW_ANALYSIS_SIDE))
+    mask = ink_mask(small_grey(image, SKEW_ANALYSIS_SIDE))
     if mask.mean() < 0.002:
         return 0.0
     height, width = mask.shape

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from ..errors import EngineError
+from ..imaging import grey
 from ..ocr.tesseract_cli import run_tesseract
 from .mrz import MrzData, best_reading, normalise_line
 
@@ -129,9 +130,8 @@ def _crop_row(image: np.ndarray, row: ZoneRow, left: float, right: float) -> np.
     y0, y1 = int(max(0, row.box[1] - pad_y)), int(min(image.shape[0], row.box[3] + pad_y))
     x0, x1 = int(max(0, left - pad_x)), int(min(image.shape[1], right + pad_x))
     crop = image[y0:y1, x0:x1]
-    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY) if crop.ndim == 3 else crop
     scale = LINE_HEIGHT_PX / max(1.0, height)
-    scaled = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
+    scaled = cv2.resize(grey(crop), None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
     return cv2.copyMakeBorder(scaled, 10, 10, 10, 10, cv2.BORDER_REPLICATE)
 
 

@@ -236,14 +236,14 @@ class FoundCode:
 def find_datamatrix(image: np.ndarray) -> list[FoundCode]:
     """Every DataMatrix zxing-cpp decodes on an RGB or grey image; the text is its raw bytes (Latin-1),
     control characters included (zxing-cpp's own text spells them '<GS>')."""
-    import cv2
     import zxingcpp
 
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    from ..imaging import grey
+
     found = []
     # pages reach us upright (the pipeline rotates them) and 2D-Docs are dark on light: no rotated or
     # inverted search, which halves the time on a full page
-    for result in zxingcpp.read_barcodes(np.ascontiguousarray(grey), formats=zxingcpp.BarcodeFormat.DataMatrix,
+    for result in zxingcpp.read_barcodes(np.ascontiguousarray(grey(image)), formats=zxingcpp.BarcodeFormat.DataMatrix,
                                          try_rotate=False, try_invert=False):
         if not result.valid or not result.bytes:
             continue

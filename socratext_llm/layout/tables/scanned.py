@@ -22,6 +22,7 @@ import numpy as np
 from ...document import BBox, Page, Table, TableCell, Word
 from ...errors import EngineUnavailableError
 from ...extract.normalize import parse_table_number
+from ...imaging import grey
 from .grid import _header_rows, column_types
 
 LAYOUT_CLASSES = ("Caption", "Footnote", "Formula", "List-item", "Page-footer", "Page-header", "Picture",
@@ -131,8 +132,7 @@ def _crossing_count(crossings: np.ndarray) -> int:
 
 def ruled_grid_regions(image: np.ndarray, min_width_px: float = 60, min_height_px: float = 15) -> list[Region]:
     """Boxes of ruled grids: long horizontal and vertical strokes (morphological opening) that cross."""
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-    binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
+    binary = cv2.adaptiveThreshold(grey(image), 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
     height, width = binary.shape
     horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, width // 30), 1)))
     vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(20, height // 60))))
