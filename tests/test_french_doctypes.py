@@ -275,8 +275,9 @@ def test_detection_hints_are_checked_when_a_schema_loads(detection, problem):
 
 
 def test_a_form_key_without_a_colon_takes_the_value_beside_it(tmp_path, settings):
-    """Most forms print 'Date    12/01/1989' without a colon: a short label takes the text beside it on its row,
-    found 'beside' (a lower label score than a key with a colon); prose and a page number far away make no pair."""
+    """Most forms print 'Date    12/01/1989' without a colon: the form linker pairs a short label with the text
+    beside it on its row, vouched for by the linker's probability (below a key with a colon's 1.0); prose and a
+    page number far away make no pair."""
     document = pymupdf.open()
     page = document.new_page()
     for (x, y), text in [((60, 80), "Date"), ((170, 80), "12/01/1989"), ((60, 110), "Name of account"),
@@ -291,4 +292,5 @@ def test_a_form_key_without_a_colon_takes_the_value_beside_it(tmp_path, settings
     assert result.data["pairs"] == [{"key": "Date", "value": "12/01/1989"},
                                     {"key": "Name of account", "value": "Dupont et fils"},
                                     {"key": "Nom", "value": "Martin"}]
-    assert [result.evidence[f"/pairs/{index}"].signals["label_score"] for index in range(3)] == [0.5, 0.5, 1.0]
+    scores = [result.evidence[f"/pairs/{index}"].signals["label_score"] for index in range(3)]
+    assert all(0.5 < score < 1.0 for score in scores[:2]) and scores[2] == 1.0

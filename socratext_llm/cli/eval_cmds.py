@@ -132,6 +132,39 @@ def eval_check_gold(
     raise typer.Exit(14 if outcome.failed else 0)
 
 
+@eval_app.command("fit-links")
+def eval_fit_links(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Linker to write (the package's: "
+                                         "socratext_llm/extract/data/form_links.json).")],
+    data_dir: Annotated[Path | None, typer.Option(help="Datasets folder (default SOCRATEXT_DATASETS_DIR).")] = None,
+    results: Annotated[Path, typer.Option(help="Folder for form_links.json (figures).")] = Path("eval/results"),
+    cache_dir: Annotated[Path | None, typer.Option(help="OCR cache folder (content-hash keys).")] = Path(".cache/ocr"),
+    limit: Annotated[int | None, typer.Option(help="First N forms only.")] = None,
+) -> None:
+    """Fit the form linker (which line is the key of which value, for `form_kv`) on FUNSD's annotated forms read
+    by our OCR; prints and writes its pairs F1, held out (two folds) and in sample."""
+    import tempfile
+
+    from ..evaluation.link_fitting import fit_and_measure
+
+    settings = load_settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"datasets_dir": data_dir})
+    try:
+        with tempfile.TemporaryDirectory(prefix="socratext-links-") as folder:
+            model, figures = fit_and_measure(settings, cache_dir, Path(folder), limit)
+    except SocratextError as error:
+        report(error)
+        raise typer.Exit(error.exit_code) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "form_links.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    held, inside = figures["held_out"], figures["in_sample"]
+    print(f"{figures['forms']} forms: pairs F1 held out {held['f1']} (precision {held['precision']}, recall "
+          f"{held['recall']}), in sample {inside['f1']}; linker written to {output}")
+
+
 @eval_app.command("calibrate")
 def eval_calibrate(
     runs: Annotated[list[Path], typer.Argument(help="Run folders of `socratext eval run` (datasets with gold).")],

@@ -25,9 +25,10 @@ from ..checks import domain_checks
 from ..result import Check, Evidence
 from ..classify import label_vocabularies
 from ..schemas import DocumentType, SchemaRegistry
+from ..form_links import KEY_VALUE, LinkModel, link, linkable_lines, load_link_model
 from ..labels import LabelVocabulary
 from ..tables import TableIndex, rows_from_tables, value_from_tables
-from ..textmatch import (PlacedLine, contains_any, find_label, fold, lines_below, placed_lines, right_neighbour,
+from ..textmatch import (PlacedLine, contains_any, find_label, fold, lines_below, placed_lines,
                          right_neighbours, span_box)
 from ..values import SEPARATORS, ParsedValue, field_types, parse_value
 
@@ -37,10 +38,7 @@ ROUNDING = 0.05
 ENGINE = "rules"
 # how much the way a value was found vouches for it (a confidence signal, calibrated later)
 LABEL_SCORES = {"label": 1.0, "table": 0.9, "keywords": 0.8, "header": 0.5, "block": 0.4, "heading": 0.5,
-                "line_item": 0.5, "statement": 0.5, "date_form": 0.3, "form": 0.0,
-                "beside": 0.5}  # a key without a colon, its value beside it: about one such pair in two is right
-LABEL_MAX_WORDS = 6  # a form's key without a colon is short ('Date', 'Phone No.', 'Name of account')
-BESIDE_GAP = 12.0  # line heights between such a key and the value beside it
+                "line_item": 0.5, "statement": 0.5, "date_form": 0.3, "form": 0.0}
 BELOW_LABEL = 0.7  # factor of a value under its label (a column's cell, the next row's text), not beside it
 INSIDE_PHRASE = 0.6  # factor of a label found after other words ('Part employeur' is no 'Employeur')
 # a word just before a label, elided article included ('dues par l'employeur'): the label ends a longer phrase
@@ -51,7 +49,6 @@ PHONE = re.compile(r"\(?\+?\d[\d ()\-]{8,}\d")
 LABELLED_CODE = re.compile(r"[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*[\w-]+(?: [\w-]+)?")  # 'Site: 1046', 'Invoice No: CS 12'
 LABELLED_VALUE = re.compile(r"^[A-Za-zÀ-ÿ .]{2,30}\s*[:#]\s*\S")  # 'DOCUMENT NO : TD011' ends a block
 RATE = re.compile(r"\d+(?:[.,]\d+)?\s*%")
-KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")
 LEADING_QUANTITY = re.compile(r"^([1-9]\d?)\s*[xX×]?\s+(\S.*[A-Za-zÀ-ÿ].*)$")
 ITEM_LINE = re.compile(r"^(?P<description>.*?[A-Za-zÀ-ÿ].*?)\s+(?P<amounts>(?:-?\d+(?:[.,]\d{1,3})?\s*(?:[x×*]\s*)?(?:€|EUR)?\s*){1,3})$")
 
@@ -324,48 +321,21 @@ def _block_after(reader: Reader, field: dict, hints: dict) -> tuple[str, list[Pl
     return " ".join(_row_text(row) for row in taken)[: field.get("maxLength", 10_000)], [p for row in taken for p in row]
 
 
-def _key_values(reader: Reader) -> list[tuple[str, str, PlacedLine, str]]:
-    """A form's key/value pairs in reading order, each with how it was found: 'Key: value' on one line; a key
-    ending with ':' and the line to its right, else just below (forms print both ways); a short label without
-    a colon and the text beside it on its row ('DATE    12/1/89': most of FUNSD's keys have no colon). A line
-    taken as a value is no key."""
+def _key_values(reader: Reader, model: LinkModel) -> list[tuple[str, str, PlacedLine, float]]:
+    """A form's key/value pairs in the keys' reading order, each with the line the value was read from and how
+    well the pair is vouched for: 'Key: value' on one line, as a label; else the pairs of lines the form linker
+    keeps (``form_links``: a key beside or above its value), with the probability it gives them."""
     pairs = []
-    values: set[int] = set()
-    by_page: dict[int, list[PlacedLine]] = {}
-    for placed in reader.lines:  # neighbours are looked for on the key's page only: a long form stays linear in pages
-        by_page.setdefault(placed.page, []).append(placed)
     for placed in reader.lines:
-        if id(placed) in values:
-            continue
-        page_lines = by_page[placed.page]
-        text = placed.text.strip()
-        match = KEY_VALUE.match(text)
+        match = KEY_VALUE.match(placed.text.strip())
         if match:
             key = match.group(1).strip()
-            pairs.append((key, match.group(2).strip(), placed, "label" if _is_words(key) else "form"))
-            continue
-        if text.endswith(":"):
-            neighbour = right_neighbour(page_lines, placed) or next(iter(lines_below(page_lines, placed, 1)), None)
-            how = "label" if _is_words(text) else "form"
-        elif _short_key(text):
-            neighbour = right_neighbour(page_lines, placed)
-            if neighbour is None or neighbour.bbox.x0 - placed.bbox.x1 > BESIDE_GAP * placed.bbox.height:
-                continue
-            how = "beside"
-        else:
-            continue
-        if neighbour is not None and not neighbour.text.rstrip().endswith(":") and not KEY_VALUE.match(neighbour.text):
-            pairs.append((text.rstrip(" :"), neighbour.text.strip(), neighbour, how))
-            values.add(id(neighbour))
-    return pairs
-
-
-def _short_key(text: str) -> bool:
-    """A short run of words that may name the value beside it: one to six words, mostly letters, not the end of
-    a sentence or of a list item."""
-    letters = sum(char.isalpha() for char in text)
-    return 1 <= len(text.split()) <= LABEL_MAX_WORDS and letters >= 0.5 * len(text.replace(" ", "")) \
-        and not text.endswith((".", ","))
+            pairs.append((placed.position, key, match.group(2).strip(), placed,
+                          LABEL_SCORES["label" if _is_words(key) else "form"]))
+    for key_line, value_line, _, probability in link(linkable_lines(reader.lines), model):
+        pairs.append((key_line.position, key_line.text.strip().rstrip(" :"), value_line.text.strip(), value_line,
+                      probability))
+    return [pair[1:] for pair in sorted(pairs, key=lambda pair: pair[0])]
 
 
 def _line_items(reader: Reader, field: dict, hints: dict) -> list[tuple[dict, PlacedLine]]:
@@ -629,9 +599,9 @@ class RulesEngine(ExtractionEngine):
 
     def _list(self, reader: Reader, document: Document, name: str, field: dict, hints: dict, strategy: str) -> list:
         if strategy == "key_values":
-            pairs = _key_values(reader)
+            pairs = _key_values(reader, load_link_model(self.settings.form_link_model))
             rows = [({"key": k[:120], "value": v[:300]}, p) for k, v, p, _ in pairs]
-            methods = [how for _, _, _, how in pairs]
+            label_scores = [score for _, _, _, score in pairs]
         else:  # line_items: a table naming the columns first, else a receipt's printed lines
             from_table = rows_from_tables(reader.tables, field)
             if from_table:
@@ -642,9 +612,9 @@ class RulesEngine(ExtractionEngine):
             if not LINE_ITEM_KEYS <= set(field.get("items", {}).get("properties", {})):
                 return []  # items of another shape than a receipt line: only a table can give them
             rows = _line_items(reader, field, hints)
-            methods = ["line_item"] * len(rows)
-        for index, ((row, placed), how) in enumerate(zip(rows, methods, strict=True)):
-            reader.record(f"/{name}/{index}", placed, 0, len(placed.text), LABEL_SCORES[how])
+            label_scores = [LABEL_SCORES["line_item"]] * len(rows)
+        for index, ((row, placed), label_score) in enumerate(zip(rows, label_scores, strict=True)):
+            reader.record(f"/{name}/{index}", placed, 0, len(placed.text), label_score)
             reader.evidence[f"/{name}/{index}"].signals["completeness"] = _completeness(row, field)
         return [row for row, _ in rows]
 
