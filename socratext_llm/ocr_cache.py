@@ -23,9 +23,10 @@ OCR_FIELDS = ("ocr_engine", "ocr_runtime", "ocr_languages", "render_dpi", "max_o
               "ocr_large_page_detection_side_px", "ocr_min_crop_width_px", "ocr_recogniser_scripts",
               "min_text_height_px", "deskew",
               "detect_orientation", "binarize", "french_correction", "read_codes", "scan_tables")
-CACHE_VERSION = "10"  # bump when OCR output changes (3: codes; 4: drawings and tables; 5: table finders retuned;
+CACHE_VERSION = "11"  # bump when OCR output changes (3: codes; 4: drawings and tables; 5: table finders retuned;
 # 6: orientation model, detection side; 7: large pages detected at a smaller side; 8: short crops padded less;
-# 9: the recogniser narrowed to Latin script, short crops padded to 64 px; 10: crops batched by similar width)
+# 9: the recogniser narrowed to Latin script, short crops padded to 64 px; 10: crops batched by similar width;
+# 11: a word's confidence is its least sure character's)
 DAY_S = 86_400
 
 

@@ -1,13 +1,15 @@
-"""A form's keys linked to their values: which line names which.
+"""A form's keys linked to their values: which piece of text names which.
 
 Forms print a value beside its key ('DATE    12/1/89') or under it (a box whose caption sits on top), most of
-them without a colon. Every line is paired with the few lines that could be its value (the nearest ones to
-its right on its row, the nearest ones under it); each candidate pair is described by its geometry (gap,
-alignment, heights, a line in between) and the shape of both texts (a colon at the end, words, letters,
-digits, capitals), and a logistic model gives the probability that the first names the second. Pairs are
-kept best first, each line in one pair at most, down to the model's threshold. The model is fitted on
-annotated forms (`socratext eval fit-links`, FUNSD's 149 training forms for the shipped one) and ships as
-``data/form_links.json``: a handful of weights, read with the standard library and numpy.
+them without a colon, and a value or a key may run over several lines. First, lines are joined into pieces of
+text where a logistic model says the line under one continues it (``segments``). Then every piece is paired
+with the few pieces that could be its value (the nearest to its right on its row, the nearest under it); each
+candidate pair is described by its geometry (gap, alignment, heights, a piece in between) and the shape of
+both texts (a colon, words, letters, digits, capitals; never the words themselves), and a one-hidden-layer
+perceptron gives the probability that the first names the second. Pairs are kept best first, each piece in one
+pair at most, down to the model's threshold. Both models are fitted on annotated forms (`socratext eval
+fit-links`, FUNSD's 149 training forms read by our OCR for the shipped ones: ``evaluation/link_fitting.py``)
+and ship as ``data/form_links.json``, read with numpy (docs/forms.md).
 """
 from __future__ import annotations
 

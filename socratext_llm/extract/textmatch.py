@@ -92,12 +92,6 @@ def right_neighbours(lines: list[PlacedLine], anchor: PlacedLine, count: int = 3
     return [line for _, line in sorted(found, key=lambda item: item[0])[:count]]
 
 
-def right_neighbour(lines: list[PlacedLine], anchor: PlacedLine) -> PlacedLine | None:
-    """The nearest line on the same row, to the right of the anchor."""
-    nearest = right_neighbours(lines, anchor, 1)
-    return nearest[0] if nearest else None
-
-
 def lines_below(lines: list[PlacedLine], anchor: PlacedLine, count: int = 2) -> list[PlacedLine]:
     """Up to count lines just below the anchor that overlap it horizontally, nearest first."""
     box = anchor.bbox
