@@ -86,8 +86,9 @@ class Settings(BaseSettings):
         None, ge=0.0, le=1.0, description="Values whose calibrated confidence is below it are shown 'à vérifier' and "
         "make the result needs_review; default: the threshold chosen with the calibration map (docs/confidence.md).")
     form_link_model: Path | None = Field(
-        None, description="A form linker fitted by `socratext eval fit-links` on your own annotated forms (which line "
-        "is the key of which value, for `form_kv`); default: the one shipped, fitted on FUNSD's training forms.")
+        None, description="A form linker written by `socratext eval fit-links` (which line is the key of which value, "
+        "for `form_kv`), fitted on forms annotated in FUNSD's format; default: the one shipped, fitted on FUNSD's "
+        "149 training forms.")
     calibration_file: Path | None = Field(
         None, description="A calibration map fitted by `socratext eval calibrate` on your own documents; default: "
                           "the one shipped with the package.")

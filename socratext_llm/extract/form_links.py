@@ -13,6 +13,7 @@ and ship as ``data/form_links.json``, read with numpy (docs/forms.md).
 """
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -20,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -43,6 +45,10 @@ PAIR_FEATURES = ("gap", "gap_near", "gap_far", "rank", "rank_back", "left_offset
 KINDS = ("beside", "below")
 MAX_CONTINUATION_GAP = 1.5  # line heights between a line and the next line of the same piece of text
 MAX_SEGMENT_LINES = 12
+MAX_HIDDEN_UNITS = 256  # a linker's file is input: bounded in size, width and magnitude before use
+MAX_WEIGHT = 1e6
+MIN_SCALE = 1e-6
+MAX_MODEL_BYTES = 16 * 2**20
 CONTINUATION_FEATURES = ("bias", "gap", "left_offset", "right_offset", "height_ratio", "width_ratio", "upper_open",
                          "lower_lowercase",
                          *(f"upper_{f}" for f in TEXT_FEATURES), *(f"lower_{f}" for f in TEXT_FEATURES))
@@ -53,12 +59,12 @@ FEATURE_NAMES = tuple(f"{kind}:{name}" for kind in KINDS for name in
 
 @dataclass(frozen=True)
 class Candidate:
-    """A line that may name another: ``beside`` it on its row, or under it."""
+    """A piece of text that may name another: ``beside`` it on its row, or under it."""
 
     key: PlacedLine
     value: PlacedLine
     beside: bool
-    gap: float  # in the key's line heights
+    gap: float  # in the key's line heights (of one of its printed lines)
 
 
 def text_shape(text: str) -> list[float]:
@@ -84,7 +90,8 @@ def linkable_lines(lines: list[PlacedLine]) -> list[PlacedLine]:
 
 
 def _height(line: PlacedLine) -> float:
-    return max(1.0, line.bbox.y1 - line.bbox.y0)
+    """The height of one printed line of it (a piece joined from three lines reaches as far as one line)."""
+    return max(1.0, (line.bbox.y1 - line.bbox.y0) / line.line_count)
 
 
 def _beside(key: PlacedLine, other: PlacedLine) -> float | None:
@@ -107,28 +114,51 @@ def _below(key: PlacedLine, other: PlacedLine) -> float | None:
     return None
 
 
+class PageLines:
+    """A page's lines sorted by their top, to visit only those starting within a band of heights (a page of
+    2,000 lines is not compared line against line)."""
+
+    def __init__(self, lines: list[PlacedLine]):
+        self.lines = sorted(lines, key=lambda placed: placed.bbox.y0)
+        self.tops = [placed.bbox.y0 for placed in self.lines]
+        self.tallest = max((placed.bbox.y1 - placed.bbox.y0 for placed in lines), default=0.0)
+
+    def starting_within(self, low: float, high: float) -> list[PlacedLine]:
+        """The lines whose top lies in [low, high]."""
+        return self.lines[bisect.bisect_left(self.tops, low):bisect.bisect_right(self.tops, high)]
+
+    def on_row_of(self, line: PlacedLine) -> list[PlacedLine]:
+        """The lines that may share the line's row (they start before it ends and end after it starts)."""
+        return self.starting_within(line.bbox.y0 - self.tallest, line.bbox.y1)
+
+
+def by_page(lines: list[PlacedLine]) -> dict[int, PageLines]:
+    pages: dict[int, list[PlacedLine]] = {}
+    for placed in lines:
+        pages.setdefault(placed.page, []).append(placed)
+    return {page: PageLines(page_lines) for page, page_lines in pages.items()}
+
+
 def continuation_candidates(lines: list[PlacedLine]) -> list[tuple[PlacedLine, PlacedLine]]:
     """Each line with the nearest line under it that overlaps it or starts near it (a value, a key or a
     paragraph printed over several lines continues there)."""
     found = []
-    by_page: dict[int, list[PlacedLine]] = {}
-    for placed in lines:
-        by_page.setdefault(placed.page, []).append(placed)
-    for page_lines in by_page.values():
-        for upper in page_lines:
-            a, height = upper.bbox, _height(upper)
-            nearest = None
-            for lower in page_lines:
-                b = lower.bbox
-                gap = (b.y0 - a.y1) / height
-                if lower is upper or not -0.5 < gap < MAX_CONTINUATION_GAP:
-                    continue
-                if min(a.x1, b.x1) - max(a.x0, b.x0) <= 0 and abs(b.x0 - a.x0) > height:
-                    continue
-                if nearest is None or (gap, abs(b.x0 - a.x0)) < nearest[0]:
-                    nearest = ((gap, abs(b.x0 - a.x0)), lower)
-            if nearest is not None:
-                found.append((upper, nearest[1]))
+    pages = by_page(lines)
+    for upper in lines:
+        a, height = upper.bbox, _height(upper)
+        nearest = None
+        for lower in pages[upper.page].starting_within(a.y1 - 0.5 * height, a.y1 + MAX_CONTINUATION_GAP * height):
+            b = lower.bbox
+            gap = (b.y0 - a.y1) / height
+            if lower is upper or b.y0 <= a.y0 or not -0.5 < gap < MAX_CONTINUATION_GAP:
+                continue  # strictly lower: no two lines continue each other
+            if min(a.x1, b.x1) - max(a.x0, b.x0) <= 0 and abs(b.x0 - a.x0) > height:
+                continue
+            rank = (gap, abs(b.x0 - a.x0), lower.position)
+            if nearest is None or rank < nearest[0]:
+                nearest = (rank, lower)
+        if nearest is not None:
+            found.append((upper, nearest[1]))
     return found
 
 
@@ -159,67 +189,68 @@ def merged(pieces: list[PlacedLine]) -> PlacedLine:
                 bbox_norm=BBox.enclosing([piece.line.bbox_norm for piece in pieces]),
                 confidence=min(piece.line.confidence for piece in pieces),
                 words=[word for piece in pieces for word in piece.line.words])
-    return PlacedLine(pieces[0].position, pieces[0].page, line, fold(text))
+    return PlacedLine(pieces[0].position, pieces[0].page, line, fold(text), sum(piece.line_count for piece in pieces))
 
 
 def segments(lines: list[PlacedLine], model: Scorer) -> list[PlacedLine]:
     """The lines joined where the model says the one under continues the one above (each line joined to one
-    above and one below at most, likeliest joins first), in reading order."""
+    above and one below at most, likeliest joins first; a piece holds ``MAX_SEGMENT_LINES`` at most, the rest
+    of a longer run starts the next), in reading order."""
     found = continuation_candidates(lines)
     below: dict[int, PlacedLine] = {}
-    above: dict[int, PlacedLine] = {}
+    above: set[int] = set()
     if found:
         scores = model.probabilities(continuation_features(found, lines))
         for index in np.argsort(-scores, kind="stable"):
-            if scores[index] < model.threshold:
+            if not scores[index] >= model.threshold:
                 break
             upper, lower = found[index]
             if id(upper) not in below and id(lower) not in above:
-                below[id(upper)], above[id(lower)] = lower, upper
+                below[id(upper)] = lower
+                above.add(id(lower))
     pieces = []
-    for placed in lines:
-        if id(placed) in above:
+    for head in lines:
+        if id(head) in above:
             continue
-        chain = [placed]
-        while id(chain[-1]) in below and len(chain) < MAX_SEGMENT_LINES:
+        chain = [head]
+        while id(chain[-1]) in below:
             chain.append(below[id(chain[-1])])
-        pieces.append(merged(chain))
-    return pieces
+        pieces += [merged(chain[start:start + MAX_SEGMENT_LINES]) for start in range(0, len(chain), MAX_SEGMENT_LINES)]
+    return sorted(pieces, key=lambda piece: piece.position)
 
 
 def candidates(lines: list[PlacedLine], below_too: bool = True) -> list[Candidate]:
     """Every line with the nearest lines beside it and under it (unless not ``below_too``) on its page, nearest
     first."""
     found: list[Candidate] = []
-    by_page: dict[int, list[PlacedLine]] = {}
-    for placed in lines:
-        by_page.setdefault(placed.page, []).append(placed)
-    for page_lines in by_page.values():
-        for key in page_lines:
-            beside, below = [], []
-            for other in page_lines:
-                if other is key:
-                    continue
-                gap = _beside(key, other)
-                if gap is not None:
-                    beside.append((gap, other))
-                    continue
-                gap = _below(key, other)
-                if gap is not None:
-                    below.append((gap, abs(other.bbox.x0 - key.bbox.x0), other))
-            beside.sort(key=lambda item: item[0])
-            below.sort(key=lambda item: (item[0], item[1]))
-            found += [Candidate(key, other, True, gap) for gap, other in beside[:BESIDE_CANDIDATES]]
-            if below_too:
-                found += [Candidate(key, other, False, gap) for gap, _, other in below[:BELOW_CANDIDATES]]
+    pages = by_page(lines)
+    for key in lines:
+        page, height = pages[key.page], _height(key)
+        beside, below = [], []
+        for other in page.starting_within(key.bbox.y0 - page.tallest, key.bbox.y1 + MAX_BELOW_GAP * height):
+            if other is key:
+                continue
+            gap = _beside(key, other)
+            if gap is not None:
+                beside.append((gap, other.position, other))
+                continue
+            gap = _below(key, other)
+            if gap is not None:
+                below.append((gap, abs(other.bbox.x0 - key.bbox.x0), other.position, other))
+        beside.sort(key=lambda item: item[:2])
+        below.sort(key=lambda item: item[:3])
+        found += [Candidate(key, other, True, gap) for gap, _, other in beside[:BESIDE_CANDIDATES]]
+        if below_too:
+            found += [Candidate(key, other, False, gap) for gap, _, _, other in below[:BELOW_CANDIDATES]]
     return found
 
 
-def _between(candidate: Candidate, page_lines: list[PlacedLine]) -> bool:
+def _between(candidate: Candidate, page: PageLines) -> bool:
     """Whether another line stands between the key and the value (a value under a key is hidden by a line
     across both; one beside it, by a line on the row in the gap)."""
     a, b = candidate.key.bbox, candidate.value.bbox
-    for other in page_lines:
+    nearby = page.on_row_of(candidate.key) if candidate.beside else page.starting_within(a.y1 - 1, b.y0 + 1)
+    for other in nearby:
         if other is candidate.key or other is candidate.value:
             continue
         c = other.bbox
@@ -245,9 +276,7 @@ def _ranks(found: list[Candidate], group_of) -> list[int]:
 def features(found: list[Candidate], lines: list[PlacedLine]) -> np.ndarray:
     """One row of ``FEATURE_NAMES`` per candidate: its features where its kind's columns are, zeros in the
     other kind's (two models in one)."""
-    by_page: dict[int, list[PlacedLine]] = {}
-    for placed in lines:
-        by_page.setdefault(placed.page, []).append(placed)
+    pages = by_page(lines)
     rank = _ranks(found, lambda c: (id(c.key), c.beside))
     rank_back = _ranks(found, lambda c: (id(c.value), c.beside))
     kinds_back: dict[int, set[bool]] = {}
@@ -270,7 +299,7 @@ def features(found: list[Candidate], lines: list[PlacedLine]) -> np.ndarray:
         pair = [math.log1p(max(0.0, candidate.gap)), float(candidate.gap < 1.5), float(candidate.gap > 6),
                 min(rank[index], 3) / 3, min(rank_back[index], 3) / 3, math.log1p(abs(value.x0 - key.x0) / height),
                 math.log1p(centre / height), overlap / max(1.0, min(key.x1 - key.x0, value.x1 - value.x0)),
-                math.log(_height(candidate.value) / height), float(_between(candidate, by_page[candidate.key.page])),
+                math.log(_height(candidate.value) / height), float(_between(candidate, pages[candidate.key.page])),
                 float(len(kinds_back[id(candidate.value)]) > 1),
                 math.log1p(max(0.0, beside_gap.get(id(candidate.key), MAX_BESIDE_GAP)))]
         offset = 0 if candidate.beside else half
@@ -298,10 +327,13 @@ class Scorer(BaseModel):
         if not len(self.mean) == len(self.scale) == width or len(self.hidden) != len(self.hidden_bias) or \
                 any(len(row) != width for row in self.hidden) or len(self.weights) != (len(self.hidden) or width):
             raise ValueError("its weights do not match its features")
+        if len(self.hidden) > MAX_HIDDEN_UNITS:
+            raise ValueError(f"its hidden layer has {len(self.hidden)} units, over {MAX_HIDDEN_UNITS}")
         numbers = (*self.mean, *self.scale, *(v for row in self.hidden for v in row), *self.hidden_bias,
                    *self.weights, self.bias)
-        if not all(math.isfinite(v) for v in numbers) or min(self.scale) <= 0:
-            raise ValueError("its weights must be finite numbers, its scales above zero")
+        if not all(math.isfinite(v) and abs(v) <= MAX_WEIGHT for v in numbers) or min(self.scale) < MIN_SCALE:
+            raise ValueError(f"its numbers must be finite and at most {MAX_WEIGHT:g} in size, its scales at least "
+                             f"{MIN_SCALE:g}")
         return self
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
@@ -335,22 +367,25 @@ def load_link_model(path: Path | None = None) -> LinkModel:
     try:
         stat = path.stat()
     except OSError as error:
-        raise EngineError(f"form link model {path.name}: cannot be read ({error.strerror})",
-                          hint="give a file written by `socratext eval fit-links`, or none for the shipped one") \
-            from error
-    return _parsed_link_model(path, stat.st_mtime_ns, stat.st_size)
+        raise _refused(path, f"cannot be read ({error.strerror})") from error
+    if not S_ISREG(stat.st_mode) or stat.st_size > MAX_MODEL_BYTES:
+        raise _refused(path, f"not a file of at most {MAX_MODEL_BYTES // 2**20} MB")
+    return _parsed_link_model(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+def _refused(path: Path, reason: str) -> EngineError:
+    return EngineError(f"form link model {path.name}: {reason}",
+                       hint="give a file written by `socratext eval fit-links`, or none for the shipped one")
 
 
 @lru_cache(maxsize=4)
 def _parsed_link_model(path: Path, mtime_ns: int, size: int) -> LinkModel:
     try:
-        return LinkModel.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
-    except (OSError, ValueError, ValidationError) as error:
-        reason = str(error).splitlines()[0] if not isinstance(error, ValidationError) else \
-            error.errors()[0]["msg"]
-        raise EngineError(f"form link model {Path(path).name}: {reason}",
-                          hint="give a file written by `socratext eval fit-links`, or none for the shipped one") \
-            from error
+        return LinkModel.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except ValidationError as error:
+        raise _refused(path, error.errors()[0]["msg"]) from error
+    except (OSError, ValueError, RecursionError, MemoryError) as error:  # not JSON, nested past the parser's depth
+        raise _refused(path, str(error).splitlines()[0] or type(error).__name__) from error
 
 
 def link(lines: list[PlacedLine], model: LinkModel) -> list[tuple[PlacedLine, PlacedLine, bool, float]]:
@@ -369,7 +404,7 @@ def keep_pairs(found: list[Candidate], scores: np.ndarray, threshold: float
     kept = []
     for index in np.argsort(-scores, kind="stable"):
         candidate, score = found[index], float(scores[index])
-        if score < threshold:
+        if not score >= threshold:  # a score that is no number stops it too
             break
         if id(candidate.key) in taken or id(candidate.value) in taken:
             continue

@@ -30,6 +30,7 @@ class PlacedLine:
     page: int
     line: Line
     folded: str
+    line_count: int = 1  # printed lines in it (a form's piece of text joined from several: ``form_links``)
 
     @property
     def text(self) -> str:

@@ -333,8 +333,9 @@ def _key_values(reader: Reader, model: LinkModel) -> list[tuple[str, str, Placed
             pairs.append((placed.position, key, match.group(2).strip(), placed,
                           LABEL_SCORES["label" if _is_words(key) else "form"]))
     for key_line, value_line, _, probability in link(linkable_lines(reader.lines), model):
-        pairs.append((key_line.position, key_line.text.strip().rstrip(" :"), value_line.text.strip(), value_line,
-                      probability))
+        key = key_line.text.strip().rstrip(" :")
+        if any(char.isalnum() for char in key):  # a dash or a lone colon names nothing
+            pairs.append((key_line.position, key, value_line.text.strip(), value_line, probability))
     return [pair[1:] for pair in sorted(pairs, key=lambda pair: pair[0])]
 
 

@@ -88,7 +88,7 @@ def word_confidences(text: str, words: list[list[str]], char_confidences: list[f
     for word in words:
         confidences = []
         for char in word:
-            while cursor < len(text) and text[cursor].isspace() and not char.isspace():
+            while cursor < len(text) and text[cursor].isspace():
                 cursor += 1
             if cursor >= len(text) or text[cursor] != char:
                 return None
@@ -100,18 +100,22 @@ def word_confidences(text: str, words: list[list[str]], char_confidences: list[f
 
 def aligned_confidences(text: str, info):
     """RapidOCR's word information with its confidences lined up with the pieces it will pair them with: the
-    lowest of each word's characters for whole words (Latin script: one uncertain letter makes the word
-    uncertain), each character's own for single characters (CJK).
+    lowest of each word's characters where its pieces are whole words (a line of Latin script only: one
+    uncertain letter makes the word uncertain), each character's own where they are characters (a line with
+    CJK, whose Latin words are cut into characters too).
 
     RapidOCR pairs its n-th piece with the n-th character's confidence, spaces counted: 'Maëlis-Gaëlle,' got
-    the 'M''s 0.9997, though its 'ë' read 0.47. Left as it is when the characters cannot be found in the text."""
-    per_word = word_confidences(text, info.words, info.confs)
-    if per_word is None or not info.words:
+    the 'M''s 0.9997, though its 'ë' read 0.47. Where the characters cannot be found in the text (right-to-left
+    text, reordered for display), every piece gets the line's least sure character's."""
+    if info is None or not info.words:
         return info
-    if all(kind.value == "en&num" for kind in info.word_types):
-        confidences = [min(word, default=0.0) for word in per_word]
-    else:
-        confidences = [value for word in per_word for value in word]
+    whole_words = all(kind.value == "en&num" for kind in info.word_types)
+    per_word = word_confidences(text, info.words, info.confs)
+    if per_word is None:
+        pieces = len(info.words) if whole_words else sum(len(word) for word in info.words)
+        return dataclasses.replace(info, confs=[min(info.confs, default=0.0)] * pieces)
+    confidences = [min(word, default=0.0) for word in per_word] if whole_words else \
+        [value for word in per_word for value in word]
     return dataclasses.replace(info, confs=confidences)
 
 
