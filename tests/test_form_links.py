@@ -62,13 +62,18 @@ def test_pieces_hold_every_line_once_in_reading_order(cells):
     assert [piece.position for piece in pieces] == sorted(piece.position for piece in pieces)
 
 
+def _joining_every_line() -> Scorer:
+    """A continuation model that joins every line to the one under it (its intercept alone decides)."""
+    width = len(CONTINUATION_FEATURES)
+    return Scorer(features=list(CONTINUATION_FEATURES), mean=[0.0] * width, scale=[1.0] * width,
+                  weights=[50.0] + [0.0] * (width - 1), threshold=0.5)
+
+
 def test_a_long_run_of_lines_is_cut_into_pieces_and_loses_no_line():
     """Fifteen lines of one paragraph, each under the last: joined at most twelve to a piece, the rest a piece of
     its own, every word kept; and no piece reaches further than its own lines' height (a joined piece's reach is
     one printed line's)."""
-    always = Scorer(features=list(CONTINUATION_FEATURES), mean=[0.0] * len(CONTINUATION_FEATURES),
-                    scale=[1.0] * len(CONTINUATION_FEATURES), weights=[50.0] + [0.0] * (len(CONTINUATION_FEATURES) - 1),
-                    threshold=0.5)
+    always = _joining_every_line()
     lines = [_placed(index, f"word{index} of the paragraph", 20, 20 + index * 16) for index in range(15)]
     pieces = segments(lines, always)
     assert [piece.line_count for piece in pieces] == [MAX_SEGMENT_LINES, 15 - MAX_SEGMENT_LINES]
@@ -81,9 +86,7 @@ def test_a_long_run_of_lines_is_cut_into_pieces_and_loses_no_line():
 def test_lines_at_the_same_height_never_continue_each_other():
     """Two boxes less than a pixel high at the same place: neither is 'under' the other, so no loop of joins
     can drop them."""
-    always = Scorer(features=list(CONTINUATION_FEATURES), mean=[0.0] * len(CONTINUATION_FEATURES),
-                    scale=[1.0] * len(CONTINUATION_FEATURES), weights=[50.0] + [0.0] * (len(CONTINUATION_FEATURES) - 1),
-                    threshold=0.5)
+    always = _joining_every_line()
     lines = [_placed(0, "a", 20, 20, height=0.4), _placed(1, "b", 20, 20, height=0.4)]
     assert [piece.text for piece in segments(lines, always)] == ["a", "b"]
 

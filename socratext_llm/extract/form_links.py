@@ -79,9 +79,9 @@ def text_shape(text: str) -> list[float]:
             float(any(char in text for char in "()[]"))]
 
 
-def line_features(placed: PlacedLine, row_pieces: int) -> list[float]:
+def line_features(placed: PlacedLine, pieces_beside: int) -> list[float]:
     """``TEXT_FEATURES`` of a line: its text's shape, its OCR confidence, the pieces beside it on its row."""
-    return [*text_shape(placed.text), placed.line.confidence, min(row_pieces, 4) / 4]
+    return [*text_shape(placed.text), placed.line.confidence, min(pieces_beside, 4) / 4]
 
 
 def linkable_lines(lines: list[PlacedLine]) -> list[PlacedLine]:
@@ -164,10 +164,7 @@ def continuation_candidates(lines: list[PlacedLine]) -> list[tuple[PlacedLine, P
 
 def continuation_features(found: list[tuple[PlacedLine, PlacedLine]], lines: list[PlacedLine]) -> np.ndarray:
     """One row of ``CONTINUATION_FEATURES`` per pair of a line and the one under it."""
-    beside: Counter[int] = Counter()
-    for candidate in candidates(lines, below_too=False):
-        beside[id(candidate.key)] += 1
-        beside[id(candidate.value)] += 1
+    beside = row_pieces(candidates(lines, below_too=False))
     rows = np.zeros((len(found), len(CONTINUATION_FEATURES)), dtype=np.float64)
     for index, (upper, lower) in enumerate(found):
         a, b, height = upper.bbox, lower.bbox, _height(upper)
@@ -234,7 +231,7 @@ def candidates(lines: list[PlacedLine], below_too: bool = True) -> list[Candidat
             if gap is not None:
                 beside.append((gap, other.position, other))
                 continue
-            gap = _below(key, other)
+            gap = _below(key, other) if below_too else None
             if gap is not None:
                 below.append((gap, abs(other.bbox.x0 - key.bbox.x0), other.position, other))
         beside.sort(key=lambda item: item[:2])
@@ -262,6 +259,16 @@ def _between(candidate: Candidate, page: PageLines) -> bool:
     return False
 
 
+def row_pieces(found: list[Candidate]) -> Counter[int]:
+    """id() of each line -> how many candidates beside it, as key or value, name it (the pieces on its row)."""
+    counts: Counter[int] = Counter()
+    for candidate in found:
+        if candidate.beside:
+            counts[id(candidate.key)] += 1
+            counts[id(candidate.value)] += 1
+    return counts
+
+
 def _ranks(found: list[Candidate], group_of) -> list[int]:
     """Each candidate's rank by gap among those of its group (0 for the nearest)."""
     ranks = [0] * len(found)
@@ -280,13 +287,11 @@ def features(found: list[Candidate], lines: list[PlacedLine]) -> np.ndarray:
     rank = _ranks(found, lambda c: (id(c.key), c.beside))
     rank_back = _ranks(found, lambda c: (id(c.value), c.beside))
     kinds_back: dict[int, set[bool]] = {}
-    row_pieces: Counter[int] = Counter()
+    pieces_on_row = row_pieces(found)
     beside_gap: dict[int, float] = {}  # the nearest line to the right of a key (a value under it has none near)
     for candidate in found:
         kinds_back.setdefault(id(candidate.value), set()).add(candidate.beside)
         if candidate.beside:
-            row_pieces[id(candidate.key)] += 1
-            row_pieces[id(candidate.value)] += 1
             beside_gap[id(candidate.key)] = min(candidate.gap, beside_gap.get(id(candidate.key), MAX_BESIDE_GAP))
     rows = np.zeros((len(found), len(FEATURE_NAMES)), dtype=np.float64)
     half = len(FEATURE_NAMES) // 2
@@ -303,8 +308,8 @@ def features(found: list[Candidate], lines: list[PlacedLine]) -> np.ndarray:
                 float(len(kinds_back[id(candidate.value)]) > 1),
                 math.log1p(max(0.0, beside_gap.get(id(candidate.key), MAX_BESIDE_GAP)))]
         offset = 0 if candidate.beside else half
-        rows[index, offset:offset + half] = [1.0, *pair, *line_features(candidate.key, row_pieces[id(candidate.key)]),
-                                             *line_features(candidate.value, row_pieces[id(candidate.value)])]
+        rows[index, offset:offset + half] = [1.0, *pair, *line_features(candidate.key, pieces_on_row[id(candidate.key)]),
+                                             *line_features(candidate.value, pieces_on_row[id(candidate.value)])]
     return rows
 
 
