@@ -226,17 +226,18 @@ def funsd_forms(settings: Settings, cache_dir: Path | None, limit: int | None = 
     return sorted(found, key=lambda annotated: annotated.form_id)
 
 
-def pairs_scores(forms: list[AnnotatedForm], settings: Settings) -> dict[str, float]:
-    """Pairs precision, recall and F1 of the rules engine on these forms, scored as `socratext eval run` does."""
+def pairs_scores(forms: list[tuple[FunsdForm, Document]], settings: Settings) -> dict[str, float]:
+    """Pairs precision, recall and F1 of the rules engine on these forms (each as read by some OCR), scored as
+    `socratext eval run` does."""
     from ..extract.base import get_extraction_engine
     from ..extract.pipeline import resolve_doctype
     from .scoring import ScoringOptions, compare
     doctype = resolve_doctype("form_kv", settings)
     engine = get_extraction_engine("rules", settings)
     right = predicted = gold = 0
-    for annotated in forms:
-        data = engine.extract(annotated.document, doctype).data
-        for outcome in compare({"pairs": annotated.form.pairs}, data, doctype.schema, ScoringOptions()):
+    for form, document in forms:
+        data = engine.extract(document, doctype).data
+        for outcome in compare({"pairs": form.pairs}, data, doctype.schema, ScoringOptions()):
             if outcome.field == "pairs[]":
                 right += outcome.exact
                 predicted += outcome.predicted is not None
@@ -252,7 +253,8 @@ def _scores(right: int, predicted: int, gold: int) -> dict[str, float]:
 def fit_and_measure(settings: Settings, cache_dir: Path | None, folder: Path, limit: int | None = None
                     ) -> tuple[LinkModel, dict]:
     """The model fitted on every form, and its figures: pairs F1 held out (each half of the forms linked by the
-    model fitted on the other half) and in sample."""
+    model fitted on the other half) and in sample, on the forms read by our OCR and on the dataset's own OCR
+    (its words, one line per entity: the models are fitted on our OCR's reading only)."""
     if limit is not None and limit < MIN_FORMS:
         raise DatasetError(f"the form linker needs {MIN_FORMS} forms at least (two halves to measure it held out)",
                            hint=f"give --limit {MIN_FORMS} or more")
@@ -262,20 +264,26 @@ def fit_and_measure(settings: Settings, cache_dir: Path | None, folder: Path, li
         raise EngineUnavailableError("fitting the form linker needs torch",
                                      hint="pip install 'socratext-llm[llm]'") from error
     data = funsd_forms(settings, cache_dir, limit)
-    held_out: list[dict] = []
+    readings = {"our_ocr": [(annotated.form, annotated.document) for annotated in data],
+                "dataset_ocr": [(annotated.form, annotated.form.gold_document()) for annotated in data]}
+    held_out: dict[str, list[dict]] = {reading: [] for reading in readings}
     for parity in (0, 1):
         model = fit_link_model([form for index, form in enumerate(data) if index % 2 != parity],
                                f"FUNSD, forms of parity {1 - parity}")
         path = folder / f"form_links_fold{parity}.json"
         path.write_text(model.model_dump_json(), encoding="utf-8")
-        held_out.append(pairs_scores([form for index, form in enumerate(data) if index % 2 == parity],
-                                     settings.model_copy(update={"form_link_model": path})))
+        for reading, forms in readings.items():
+            held_out[reading].append(pairs_scores([form for index, form in enumerate(forms) if index % 2 == parity],
+                                                  settings.model_copy(update={"form_link_model": path})))
     model = fit_link_model(data, f"FUNSD, {len(data)} forms read by {settings.ocr_engine}")
     path = folder / "form_links_all.json"
     path.write_text(model.model_dump_json(), encoding="utf-8")
-    in_sample = pairs_scores(data, settings.model_copy(update={"form_link_model": path}))
-    right = sum(fold["right"] for fold in held_out)
-    predicted, gold = sum(fold["predicted"] for fold in held_out), sum(fold["gold"] for fold in held_out)
-    figures = {"forms": len(data), "ocr": settings.ocr_engine, "threshold": model.link.threshold,
-               "held_out": {**_scores(right, predicted, gold), "folds": held_out}, "in_sample": in_sample}
+    linked_by_it = settings.model_copy(update={"form_link_model": path})
+    figures = {"forms": len(data), "ocr": settings.ocr_engine, "threshold": model.link.threshold}
+    for reading, forms in readings.items():
+        folds = held_out[reading]
+        right, predicted = sum(fold["right"] for fold in folds), sum(fold["predicted"] for fold in folds)
+        gold = sum(fold["gold"] for fold in folds)
+        figures[reading] = {"held_out": {**_scores(right, predicted, gold), "folds": folds},
+                            "in_sample": pairs_scores(forms, linked_by_it)}
     return model.model_copy(update={"figures": figures}), figures

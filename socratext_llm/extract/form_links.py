@@ -3,11 +3,12 @@
 Forms print a value beside its key ('DATE    12/1/89') or under it (a box whose caption sits on top), most of
 them without a colon, and a value or a key may run over several lines. First, lines are joined into pieces of
 text where a logistic model says the line under one continues it (``segments``). Then every piece is paired
-with the few pieces that could be its value (the nearest to its right on its row, the nearest under it); each
+with the few pieces that could be its value (the nearest to its right on its row, the nearest under it, a few
+more under it within its width: a column's cells under their header); each
 candidate pair is described by its geometry (gap, alignment, heights, a piece in between) and the shape of
 both texts (a colon, words, letters, digits, capitals; never the words themselves), and a one-hidden-layer
-perceptron gives the probability that the first names the second. Pairs are kept best first, each piece in one
-pair at most, down to the model's threshold. Both models are fitted on annotated forms (`socratext eval
+perceptron gives the probability that the first names the second. Pairs are kept best first, down to the
+model's threshold: a piece is a key or a value, a value has one key, a key may name several values. Both models are fitted on annotated forms (`socratext eval
 fit-links`, FUNSD's 149 training forms read by our OCR for the shipped ones: ``evaluation/link_fitting.py``)
 and ship as ``data/form_links.json``, read with numpy (docs/forms.md).
 """
@@ -34,6 +35,7 @@ LINK_MODEL_FILE = Path(__file__).with_name("data") / "form_links.json"
 KEY_VALUE = re.compile(r"^\s*([^:]{2,60}?)\s*:\s*(.+)$")  # 'Key: value' on one line: a pair by itself
 BESIDE_CANDIDATES = 2  # lines to the right of a key, on its row, that may be its value
 BELOW_CANDIDATES = 3  # lines under it
+COLUMN_CANDIDATES = 4  # lines further under it within its own width: a column's cells under their header
 MAX_BESIDE_GAP = 40.0  # line heights
 MAX_BELOW_GAP = 25.0
 BELOW_LEFT_REACH = 3.0  # how far left of the key a value under it may start, in line heights
@@ -238,7 +240,10 @@ def candidates(lines: list[PlacedLine], below_too: bool = True) -> list[Candidat
         below.sort(key=lambda item: item[:3])
         found += [Candidate(key, other, True, gap) for gap, _, other in beside[:BESIDE_CANDIDATES]]
         if below_too:
-            found += [Candidate(key, other, False, gap) for gap, _, _, other in below[:BELOW_CANDIDATES]]
+            column = [item for item in below[BELOW_CANDIDATES:]  # under the key, within its width
+                      if min(key.bbox.x1, item[-1].bbox.x1) > max(key.bbox.x0, item[-1].bbox.x0)]
+            found += [Candidate(key, other, False, gap)
+                      for gap, _, _, other in below[:BELOW_CANDIDATES] + column[:COLUMN_CANDIDATES]]
     return found
 
 
@@ -395,8 +400,8 @@ def _parsed_link_model(path: Path, mtime_ns: int, size: int) -> LinkModel:
 
 def link(lines: list[PlacedLine], model: LinkModel) -> list[tuple[PlacedLine, PlacedLine, bool, float]]:
     """(key, value, beside, probability) for each pair kept, in the keys' reading order. The lines are first
-    joined into the form's pieces of text (``segments``); pairs are kept best first, a piece in one pair at
-    most, while the probability reaches the model's threshold."""
+    joined into the form's pieces of text (``segments``); pairs are kept best first while the probability
+    reaches the model's threshold (``keep_pairs``)."""
     pieces = segments(lines, model.continuation)
     found = candidates(pieces)
     return keep_pairs(found, model.link.probabilities(features(found, pieces)), model.link.threshold) if found else []
@@ -404,15 +409,20 @@ def link(lines: list[PlacedLine], model: LinkModel) -> list[tuple[PlacedLine, Pl
 
 def keep_pairs(found: list[Candidate], scores: np.ndarray, threshold: float
                ) -> list[tuple[PlacedLine, PlacedLine, bool, float]]:
-    """Candidates kept best first, each piece in one pair at most, while their score reaches the threshold."""
-    taken: set[int] = set()
+    """Candidates kept best first while their score reaches the threshold. A piece is a key or a value, never
+    both, and a value has one key; a key may name several values (a column's header over its cells, 'cc:' over
+    a list of names)."""
+    keys: set[int] = set()
+    values: set[int] = set()
     kept = []
     for index in np.argsort(-scores, kind="stable"):
         candidate, score = found[index], float(scores[index])
         if not score >= threshold:  # a score that is no number stops it too
             break
-        if id(candidate.key) in taken or id(candidate.value) in taken:
+        key, value = id(candidate.key), id(candidate.value)
+        if key in values or value in values or value in keys:
             continue
-        taken.update((id(candidate.key), id(candidate.value)))
+        keys.add(key)
+        values.add(value)
         kept.append((candidate.key, candidate.value, candidate.beside, score))
-    return sorted(kept, key=lambda pair: pair[0].position)
+    return sorted(kept, key=lambda pair: (pair[0].position, pair[1].position))
