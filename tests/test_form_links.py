@@ -221,7 +221,8 @@ def test_fitting_on_funsd_forms_writes_a_linker_that_loads_and_is_the_same_twice
     for reading in ("our_ocr", "dataset_ocr"):
         assert figures[reading]["in_sample"]["gold"] > 30 and figures[reading]["in_sample"]["right"] > 0
         assert 0 <= figures[reading]["held_out"]["f1"] <= 1
-        assert sum(fold["gold"] for fold in figures[reading]["held_out"]["folds"]) == figures[reading]["in_sample"]["gold"]
+        folds = figures[reading]["held_out"]["folds"]
+        assert sum(fold["gold"] for fold in folds) == figures[reading]["in_sample"]["gold"]
     second = run_cli(*args, "-o", str(tmp_path / "second.json"))
     assert second.returncode == 0, second.stderr
     model = load_link_model(tmp_path / "first.json")

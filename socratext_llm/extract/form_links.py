@@ -3,14 +3,14 @@
 Forms print a value beside its key ('DATE    12/1/89') or under it (a box whose caption sits on top), most of
 them without a colon, and a value or a key may run over several lines. First, lines are joined into pieces of
 text where a logistic model says the line under one continues it (``segments``). Then every piece is paired
-with the few pieces that could be its value (the nearest to its right on its row, the nearest under it, a few
-more under it within its width: a column's cells under their header); each
-candidate pair is described by its geometry (gap, alignment, heights, a piece in between) and the shape of
-both texts (a colon, words, letters, digits, capitals; never the words themselves), and a one-hidden-layer
-perceptron gives the probability that the first names the second. Pairs are kept best first, down to the
-model's threshold: a piece is a key or a value, a value has one key, a key may name several values. Both models are fitted on annotated forms (`socratext eval
-fit-links`, FUNSD's 149 training forms read by our OCR for the shipped ones: ``evaluation/link_fitting.py``)
-and ship as ``data/form_links.json``, read with numpy (docs/forms.md).
+with the few pieces that could be its value: the nearest to its right on its row, the nearest under it, and a
+few more under it within its width (a column's cells under their header). Each candidate pair is described by
+its geometry (gap, alignment, heights, a piece in between) and the shape of both texts (a colon, words,
+letters, digits, capitals; never the words themselves), and a one-hidden-layer perceptron gives the
+probability that the first names the second. Pairs are kept best first, down to the model's threshold: a
+piece is a key or a value, a value has one key, a key may name several values. Both models are fitted on
+annotated forms (`socratext eval fit-links`, FUNSD's 149 training forms read by our OCR for the shipped ones:
+``evaluation/link_fitting.py``) and ship as ``data/form_links.json``, read with numpy (docs/forms.md).
 """
 from __future__ import annotations
 
@@ -220,7 +220,7 @@ def segments(lines: list[PlacedLine], model: Scorer) -> list[PlacedLine]:
 
 def candidates(lines: list[PlacedLine], below_too: bool = True) -> list[Candidate]:
     """Every line with the nearest lines beside it and under it (unless not ``below_too``) on its page, nearest
-    first."""
+    first; then up to ``COLUMN_CANDIDATES`` lines further under it that overlap its width."""
     found: list[Candidate] = []
     pages = by_page(lines)
     for key in lines:
