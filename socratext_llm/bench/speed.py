@@ -41,10 +41,15 @@ from ..settings import Settings, load_settings
 from .ocr import a4_scans, cpu_count, machine
 from .report import write_summary
 
-SCAN_READERS = ["socratext", "socratext-pdf", "socratext-pdf-throughput", "rapidocr", "tesseract", "ocrmypdf"]
+SCAN_READERS = ["socratext", "socratext-pdf", "socratext-pdf-openvino-detector", "socratext-pdf-throughput", "rapidocr",
+                "tesseract", "ocrmypdf"]
 # our pipeline with the settings that trade memory and a little accuracy for speed (docs/speed.md)
 THROUGHPUT_SETTINGS = {"SOCRATEXT_OCR_RUNTIME": "openvino", "SOCRATEXT_PAGE_WORKERS": "2"}
-TOOL_ENVIRONMENT = {"socratext-pdf-throughput": THROUGHPUT_SETTINGS, "socratext-ocr-json-throughput": THROUGHPUT_SETTINGS}
+# the detector on OpenVINO in float32: the same lines, faster on Intel CPUs, more memory (docs/speed.md)
+DETECTOR_SETTINGS = {"SOCRATEXT_OCR_RUNTIME": "openvino-detector"}
+TOOL_ENVIRONMENT = {"socratext-pdf-throughput": THROUGHPUT_SETTINGS, "socratext-ocr-json-throughput": THROUGHPUT_SETTINGS,
+                    "socratext-pdf-openvino-detector": DETECTOR_SETTINGS,
+                    "socratext-ocr-json-openvino-detector": DETECTOR_SETTINGS}
 BORN_DIGITAL_READERS = ["socratext", "pymupdf-words", "pymupdf4llm", "pdfplumber"]
 TESSERACT_TIMEOUT_S = 300
 
@@ -121,7 +126,8 @@ def _pdfplumber(path: Path) -> int:
 def reader(tool: str) -> Callable[[Path], int]:
     """The function that reads one file with a tool and says how many pages it read."""
     simple = {"socratext": _ours, "socratext-pdf": _ours, "socratext-pdf-throughput": _ours,
-              "socratext-ocr-json": _ours_streamed, "socratext-ocr-json-throughput": _ours_streamed,
+              "socratext-pdf-openvino-detector": _ours, "socratext-ocr-json": _ours_streamed,
+              "socratext-ocr-json-throughput": _ours_streamed, "socratext-ocr-json-openvino-detector": _ours_streamed,
               "tesseract": _tesseract, "ocrmypdf": _ocrmypdf,
               "pymupdf-words": _pymupdf_words, "pymupdf4llm": _pymupdf4llm, "pdfplumber": _pdfplumber}
     if tool == "rapidocr":
@@ -303,6 +309,8 @@ def run_speed_benchmark(settings: Settings, quick: bool = False, scans: int | No
                                                                                 None, folder),
                 f"{long_scans}_page_scanned_pdf": measure_in_fresh_process("socratext-ocr-json", [long_scanned],
                                                                            None, folder),
+                f"{long_scans}_page_scanned_pdf, detector on OpenVINO": measure_in_fresh_process(
+                    "socratext-ocr-json-openvino-detector", [long_scanned], None, folder),
                 f"{long_scans}_page_scanned_pdf, throughput settings": measure_in_fresh_process(
                     "socratext-ocr-json-throughput", [long_scanned], None, folder)}
     if "orientation" in wanted:
@@ -325,7 +333,8 @@ def run_speed_benchmark(settings: Settings, quick: bool = False, scans: int | No
 
 def _scans_suite(images: list[Path], scanned_pdf: Path, folder: Path) -> dict:
     inputs = {"socratext": images, "rapidocr": images, "tesseract": images,
-              "socratext-pdf": [scanned_pdf], "socratext-pdf-throughput": [scanned_pdf], "ocrmypdf": [scanned_pdf]}
+              "socratext-pdf": [scanned_pdf], "socratext-pdf-openvino-detector": [scanned_pdf],
+              "socratext-pdf-throughput": [scanned_pdf], "ocrmypdf": [scanned_pdf]}
     warm_up = _scanned_pdf(images, 1, folder / "warm_up.pdf")
     results = {}
     for tool in SCAN_READERS:

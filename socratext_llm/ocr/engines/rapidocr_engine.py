@@ -16,7 +16,7 @@ from ...settings import Settings
 from .. import ocr_engines
 from ..base import Box, OcrEngine, RecognisedLine, RecognisedWord, enlargement, split_words
 from ..narrowed_recogniser import narrowed_recogniser
-from ..openvino_runtime import use_openvino
+from ..openvino_runtime import detector_on_openvino, use_openvino
 
 log = logging.getLogger("socratext.ocr")
 
@@ -250,6 +250,8 @@ class RapidOcrEngine(OcrEngine):
         engine.text_det.__class__ = float32_detector(type(engine.text_det))
         if self.settings.ocr_runtime == "openvino":
             use_openvino(engine, self.settings.ocr_threads)
+        elif self.settings.ocr_runtime == "openvino-detector":
+            detector_on_openvino(engine, self.settings.ocr_threads)
 
     def _narrow_recogniser(self, engine) -> None:
         """Have the instance load the recogniser narrowed to Latin script (``narrowed_recogniser``); should it
